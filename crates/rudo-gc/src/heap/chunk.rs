@@ -1,0 +1,183 @@
+//! Chunks and the global page pool.
+//!
+//! Memory comes from the system allocator in `CHUNK_SIZE` chunks, aligned to
+//! `PAGE_SIZE` (plain `std::alloc`, so Miri can run the heap), and is cut into
+//! pages. Free pages sit in one global pool; thread heaps take pages from it
+//! when they run out and give empty pages back after a collection. A chunk
+//! whose pages are all free is returned to the system once more than
+//! `RESERVE_CHUNKS` such chunks are pooled.
+//!
+//! Large objects are single page-aligned allocations of their own, registered
+//! in the page map granule by granule.
+//!
+//! Rules:
+//!
+//! 1. Every page of a live chunk is registered in the page map; registration
+//!    is removed before the chunk is deallocated.
+//! 2. Memory is only deallocated under `RELEASE_LOCK` held for writing;
+//!    interior-pointer lookups hold it for reading, so a page they found stays
+//!    allocated while they inspect it.
+//! 3. Only pages of kind `Free` are in the pool, and a page is in the pool at
+//!    most once.
+
+use core::alloc::Layout;
+use core::ptr::NonNull;
+use std::collections::BTreeMap;
+
+use parking_lot::{Mutex, RwLock, RwLockReadGuard};
+
+use super::page::{PAGE_SIZE, PageKind, PagePtr};
+use super::page_map;
+
+/// Pages per chunk (small under Miri, which is slow with big allocations).
+pub(crate) const CHUNK_PAGES: usize = if cfg!(miri) { 2 } else { 16 };
+/// Bytes per chunk.
+pub(crate) const CHUNK_SIZE: usize = CHUNK_PAGES * PAGE_SIZE;
+/// Completely free chunks kept for reuse instead of being returned.
+const RESERVE_CHUNKS: usize = 2;
+
+struct Pool {
+    /// Free pages, most recently freed last.
+    free: Vec<PagePtr>,
+    /// Free-page count per chunk, keyed by chunk base address.
+    chunks: BTreeMap<usize, usize>,
+    /// Bytes held in chunks.
+    chunk_bytes: usize,
+    /// Bytes held in large allocations.
+    large_bytes: usize,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    free: Vec::new(),
+    chunks: BTreeMap::new(),
+    chunk_bytes: 0,
+    large_bytes: 0,
+});
+static RELEASE_LOCK: RwLock<()> = RwLock::new(());
+
+fn chunk_layout() -> Layout {
+    // `CHUNK_SIZE` is a non-zero multiple of the power-of-two `PAGE_SIZE`.
+    Layout::from_size_align(CHUNK_SIZE, PAGE_SIZE).expect("chunk layout is valid")
+}
+
+/// Takes a free page from the pool, allocating a new chunk if needed.
+///
+/// The page is `Free`; the caller initialises it for its size class.
+pub(crate) fn acquire_page() -> PagePtr {
+    let mut pool = POOL.lock();
+    if let Some(page) = pool.free.pop() {
+        *pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered") -= 1;
+        return page;
+    }
+    let layout = chunk_layout();
+    // SAFETY: the layout has a non-zero size.
+    let base = unsafe { std::alloc::alloc(layout) };
+    let Some(base) = NonNull::new(base) else {
+        std::alloc::handle_alloc_error(layout);
+    };
+    pool.chunk_bytes += CHUNK_SIZE;
+    pool.chunks.insert(base.as_ptr() as usize, CHUNK_PAGES - 1);
+    let mut first = None;
+    for i in 0..CHUNK_PAGES {
+        // SAFETY: `i * PAGE_SIZE < CHUNK_SIZE`, so the page lies in the chunk,
+        // is PAGE_SIZE-aligned (the chunk is) and carries the chunk's
+        // provenance; the chunk stays allocated while any page is registered
+        // (rule 1).
+        let page = unsafe { PagePtr::from_base(base.add(i * PAGE_SIZE)) };
+        page.init_free(base.as_ptr());
+        page_map::set(page.base().as_ptr() as usize, PAGE_SIZE, Some(page));
+        if i == 0 {
+            first = Some(page);
+        } else {
+            pool.free.push(page);
+        }
+    }
+    first.expect("a chunk has at least one page")
+}
+
+/// Returns emptied small pages to the pool; releases chunks above the reserve.
+///
+/// Every page must be owned by the caller, contain no allocated slot, and not
+/// be referenced by the caller afterwards.
+pub(crate) fn release_pages(pages: &[PagePtr]) {
+    if pages.is_empty() {
+        return;
+    }
+    let mut pool = POOL.lock();
+    for &page in pages {
+        debug_assert_eq!(page.kind(), PageKind::Small);
+        debug_assert_eq!(page.allocated_count(), 0);
+        page.mark_free();
+        pool.free.push(page);
+        *pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered") += 1;
+    }
+    let empty: Vec<usize> =
+        pool.chunks.iter().filter(|&(_, &free)| free == CHUNK_PAGES).map(|(&c, _)| c).collect();
+    if empty.len() <= RESERVE_CHUNKS {
+        return;
+    }
+    let doomed: Vec<usize> = empty[RESERVE_CHUNKS..].to_vec();
+    pool.free.retain(|p| !doomed.contains(&(p.chunk() as usize)));
+    let _release = RELEASE_LOCK.write();
+    for chunk in doomed {
+        pool.chunks.remove(&chunk);
+        pool.chunk_bytes -= CHUNK_SIZE;
+        page_map::set(chunk, CHUNK_SIZE, None);
+        // SAFETY: the chunk was allocated in `acquire_page` with this layout;
+        // all its pages are free (no object lives there), none is in the free
+        // list any more, and its page-map entries are cleared under the write
+        // lock, so no lookup can reach it (rules 1 and 2).
+        unsafe { std::alloc::dealloc(chunk as *mut u8, chunk_layout()) };
+    }
+}
+
+/// Allocates a `PAGE_SIZE`-aligned large page of `alloc_size` bytes. The
+/// caller initialises the header and then calls [`register_large`].
+pub(crate) fn alloc_large(alloc_size: usize) -> PagePtr {
+    let layout = Layout::from_size_align(alloc_size, PAGE_SIZE).unwrap_or_else(|_| {
+        panic!("rudo-gc: cannot allocate a {alloc_size}-byte object: the size overflows a Layout")
+    });
+    // SAFETY: `alloc_size` is non-zero (it includes the page header).
+    let base = unsafe { std::alloc::alloc(layout) };
+    let Some(base) = NonNull::new(base) else {
+        std::alloc::handle_alloc_error(layout);
+    };
+    POOL.lock().large_bytes += alloc_size;
+    // SAFETY: the allocation is PAGE_SIZE-aligned, at least a header long,
+    // and stays allocated until `free_large`.
+    unsafe { PagePtr::from_base(base) }
+}
+
+/// Makes an initialised large page visible to interior-pointer lookups.
+pub(crate) fn register_large(page: PagePtr) {
+    page_map::set(page.base().as_ptr() as usize, page.alloc_size(), Some(page));
+}
+
+/// Returns a large page's memory to the system.
+///
+/// # Safety
+///
+/// `page` must come from [`alloc_large`], hold no live or zombie object, and
+/// not be used by the caller afterwards.
+pub(crate) unsafe fn free_large(page: PagePtr) {
+    let size = page.alloc_size();
+    let _release = RELEASE_LOCK.write();
+    page_map::set(page.base().as_ptr() as usize, size, None);
+    POOL.lock().large_bytes -= size;
+    let layout = Layout::from_size_align(size, PAGE_SIZE).expect("layout was valid at allocation");
+    // SAFETY: allocated in `alloc_large` with this layout (caller contract);
+    // unregistered above under the write lock (rule 2).
+    unsafe { std::alloc::dealloc(page.base().as_ptr(), layout) };
+}
+
+/// Holds off memory release while an interior-pointer lookup inspects a page.
+pub(crate) fn lookup_guard() -> RwLockReadGuard<'static, ()> {
+    RELEASE_LOCK.read()
+}
+
+/// Bytes the heap holds from the system: (chunks, large allocations, pooled
+/// free pages).
+pub(crate) fn footprint() -> (usize, usize, usize) {
+    let pool = POOL.lock();
+    (pool.chunk_bytes, pool.large_bytes, pool.free.len() * PAGE_SIZE)
+}

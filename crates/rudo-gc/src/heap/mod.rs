@@ -1,0 +1,124 @@
+//! The BiBOP heap: chunks, pages, size classes, large objects, interior
+//! pointer lookup and thread-local allocation.
+//!
+//! Public here: [`find_gc_box`] and [`GcBoxInfo`] (interior-pointer lookup).
+
+pub(crate) mod chunk;
+pub(crate) mod local;
+mod lookup;
+pub(crate) mod page;
+pub(crate) mod page_map;
+pub(crate) mod size_class;
+
+use core::cell::RefCell;
+
+pub use lookup::{GcBoxInfo, find_gc_box};
+
+use self::local::{LocalHeap, Slot};
+use crate::gc::collector::{self as collect, Trigger};
+
+
+/// A thread's heap, with the thread-exit behaviour of section 5 of the
+/// architecture: collect, then hand what is still alive to the orphan list.
+pub(crate) struct HeapCell(RefCell<LocalHeap>);
+
+thread_local! {
+    static HEAP: HeapCell = const { HeapCell(RefCell::new(LocalHeap::new())) };
+}
+
+/// Pages of exited threads that still hold live objects.
+static ORPHANS: parking_lot::Mutex<Vec<page::PagePtr>> = parking_lot::Mutex::new(Vec::new());
+
+impl Drop for HeapCell {
+    fn drop(&mut self) {
+        // The thread's own garbage dies on its own thread.
+        collect::run(&self.0, Trigger::ThreadExit);
+        let heap = &mut *self.0.borrow_mut();
+        let empty = heap.rebuild_after_sweep();
+        chunk::release_pages(&empty);
+        let remaining: Vec<_> = heap.small.drain(..).chain(heap.large.drain(..)).collect();
+        if !remaining.is_empty() {
+            // Objects still alive are referenced from memory that outlives
+            // this thread (leaked boxes, thread-locals destroyed after this
+            // one). Their pages are kept, owned by no thread.
+            for page in &remaining {
+                page.set_owner(0);
+            }
+            ORPHANS.lock().extend(remaining);
+        }
+    }
+}
+
+fn teardown_panic() -> ! {
+    panic!(
+        "rudo-gc: cannot allocate a Gc on this thread because its heap has already been \
+         destroyed (thread-local destructors are running); allocate before thread exit"
+    )
+}
+
+/// Allocates a slot of size class `class` on this thread's heap.
+#[inline(always)]
+pub(crate) fn alloc_small(class: usize) -> Slot {
+    let fast = HEAP.try_with(|cell| match cell.0.try_borrow_mut() {
+        Ok(mut heap) => heap.alloc_fast(class),
+        Err(_) => None,
+    });
+    match fast {
+        Ok(Some(slot)) => slot,
+        _ => alloc_small_slow(class),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn alloc_small_slow(class: usize) -> Slot {
+    HEAP.try_with(|cell| {
+        maybe_collect(&cell.0);
+        busy_heap(&cell.0).alloc_slow(class)
+    })
+    .unwrap_or_else(|_| teardown_panic())
+}
+
+/// Allocates a large object on this thread's heap.
+#[cold]
+pub(crate) fn alloc_large(size: usize, align: usize) -> Slot {
+    HEAP.try_with(|cell| {
+        maybe_collect(&cell.0);
+        busy_heap(&cell.0).alloc_large(size, align)
+    })
+    .unwrap_or_else(|_| teardown_panic())
+}
+
+fn busy_heap(cell: &RefCell<LocalHeap>) -> core::cell::RefMut<'_, LocalHeap> {
+    cell.try_borrow_mut().unwrap_or_else(|_| {
+        panic!(
+            "rudo-gc: the heap was used while the collector was tracing it; \
+             `Trace::trace` must not allocate, drop or upgrade GC pointers"
+        )
+    })
+}
+
+fn maybe_collect(cell: &RefCell<LocalHeap>) {
+    let wants = cell.try_borrow().map(|h| h.wants_collection()).unwrap_or(false);
+    if wants {
+        collect::run(cell, Trigger::Budget);
+    }
+}
+
+/// Runs a collection of this thread's heap (no-op during thread teardown).
+pub(crate) fn collect_current_thread() {
+    let _ = HEAP.try_with(|cell| collect::run(&cell.0, Trigger::Explicit));
+}
+
+/// Debug check used by tests: every page of this thread's heap is owned by it.
+#[cfg(test)]
+pub(crate) fn current_heap_pages() -> usize {
+    HEAP.with(|cell| {
+        let mut heap = cell.0.borrow_mut();
+        let id = heap.id();
+        let pages: Vec<_> = heap.small.iter().chain(heap.large.iter()).copied().collect();
+        assert!(pages.iter().all(|p| p.owner() == id));
+        pages.len()
+    })
+}
+

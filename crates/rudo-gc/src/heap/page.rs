@@ -1,0 +1,428 @@
+//! Pages: the unit of the BiBOP heap.
+//!
+//! Every page starts at a `PAGE_SIZE`-aligned address and begins with a
+//! [`PageHeader`]. A *small* page holds equally sized slots of one size class;
+//! a *large* page (the large object space) holds exactly one object and spans
+//! as many page granules as it needs.
+//!
+//! ```text
+//!  small page (PAGE_SIZE bytes, PAGE_SIZE-aligned)
+//!  +-----------------+--------------------------------+------+------+-----+------+-------+
+//!  | PageHeader (64) | alloc[W] | mark[W] | old[W]      | slot | slot | ... | slot | slack |
+//!  +-----------------+--------------------------------+------+------+-----+------+-------+
+//!  0                 64                          SMALL_FIRST_SLOT   first + i * slot_size
+//!
+//!  large page (one allocation, PAGE_SIZE-aligned, any length)
+//!  +-----------------+-----------------------------+-------------------------------------+
+//!  | PageHeader (64) | alloc[1] | mark[1] | old[1] | the object (header + value)         |
+//!  +-----------------+-----------------------------+-------------------------------------+
+//!  0                 64                            first_slot (>= LARGE_FIRST_SLOT)
+//! ```
+//!
+//! Rules:
+//!
+//! 1. Masking the address of any object header down to `PAGE_SIZE` yields its
+//!    page header, for both kinds (a large object's header lies in its first
+//!    granule).
+//! 2. Only the page's owner thread writes its `alloc` and `old` bitmaps; a
+//!    collector writes `mark`. Every field is atomic so that a concurrent
+//!    interior-pointer lookup from another thread is a (possibly stale) read,
+//!    never a data race.
+//! 3. Geometry fields (`slot_size`, `slot_count`, ...) change only when the page
+//!    is (re)initialised for a size class, which happens while it is owned by
+//!    no one.
+
+use core::ptr::NonNull;
+
+use crate::sync::raw::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+/// log2 of the page size.
+pub(crate) const PAGE_SHIFT: usize = 15;
+/// Size and alignment of a page: 32 KiB.
+pub(crate) const PAGE_SIZE: usize = 1 << PAGE_SHIFT;
+/// Mask that rounds an address down to its page.
+pub(crate) const PAGE_MASK: usize = !(PAGE_SIZE - 1);
+
+/// Bitmap words of a small page: enough bits for the smallest slot size.
+pub(crate) const SMALL_BITMAP_WORDS: usize = 32;
+/// Offset of the first slot in a small page.
+pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + 3 * SMALL_BITMAP_WORDS * 8;
+/// Offset of the object in a large page when its alignment is at most 16.
+pub(crate) const LARGE_FIRST_SLOT: usize = 96;
+
+const HEADER_SIZE: usize = 64;
+const _: () = assert!(core::mem::size_of::<PageHeader>() <= HEADER_SIZE);
+const _: () = assert!(HEADER_SIZE + 3 * 8 <= LARGE_FIRST_SLOT);
+const _: () = assert!((PAGE_SIZE - SMALL_FIRST_SLOT) / 16 <= SMALL_BITMAP_WORDS * 64);
+
+/// What a page currently holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum PageKind {
+    /// In the page pool; holds nothing.
+    Free = 0,
+    /// Slots of one size class.
+    Small = 1,
+    /// One large object.
+    Large = 2,
+}
+
+/// The fixed part of a page header; the bitmaps follow it in memory.
+#[repr(C)]
+pub(crate) struct PageHeader {
+    /// A [`PageKind`] discriminant.
+    kind: AtomicU32,
+    /// Slots in the page (1 for a large page).
+    slot_count: AtomicU32,
+    /// `floor(2^32 / slot_size) + 1`, for division by multiplication; 0 for a
+    /// large page (whose only slot has index 0).
+    div_magic: AtomicU32,
+    /// Offset of slot 0 from the page start.
+    first_slot: AtomicU32,
+    /// Bytes per slot (for a large page: bytes reserved for the object, so the
+    /// allocation is `first_slot + slot_size` bytes).
+    slot_size: AtomicUsize,
+    /// Id of the owning thread heap; 0 for a free or orphaned page.
+    owner: AtomicUsize,
+    /// Epoch of the collection this page takes part in (see `gc::collect`).
+    epoch: AtomicU64,
+    /// Index of this page's slot 0 in the collector's scratch array.
+    scratch_base: AtomicUsize,
+    /// The chunk this page was cut from (null for large pages).
+    chunk: AtomicPtr<u8>,
+}
+
+/// A pointer to a page header, carrying the provenance of the page's whole
+/// allocation (its chunk, or the large allocation).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct PagePtr(NonNull<u8>);
+
+// SAFETY: a `PagePtr` is an address plus provenance; all accesses through it go
+// to atomics, so it may be moved between threads freely.
+unsafe impl Send for PagePtr {}
+// SAFETY: as above; shared access only reads and writes atomics.
+unsafe impl Sync for PagePtr {}
+
+impl PagePtr {
+    /// Wraps the start of a page.
+    ///
+    /// # Safety
+    ///
+    /// `base` must be `PAGE_SIZE`-aligned, point to at least `PAGE_SIZE` bytes
+    /// (or the whole large allocation) that stay allocated for as long as the
+    /// returned value is used, and carry provenance for all of them.
+    pub(crate) unsafe fn from_base(base: NonNull<u8>) -> Self {
+        debug_assert_eq!(base.as_ptr() as usize & !PAGE_MASK, 0);
+        PagePtr(base)
+    }
+
+    /// The page of an object header, by masking (rule 1).
+    ///
+    /// # Safety
+    ///
+    /// `header` must point to the header of an object allocated by this heap
+    /// (live, dead or a zombie, but in a page that has not been released).
+    #[inline(always)]
+    pub(crate) unsafe fn of_object(header: NonNull<u8>) -> Self {
+        let base = header.as_ptr().map_addr(|a| a & PAGE_MASK);
+        // SAFETY: masking an in-page address stays within the same allocation
+        // and cannot yield null, because heap pages are never at address 0.
+        PagePtr(unsafe { NonNull::new_unchecked(base) })
+    }
+
+    /// The page start.
+    #[inline(always)]
+    pub(crate) fn base(self) -> NonNull<u8> {
+        self.0
+    }
+
+    #[inline(always)]
+    fn header(&self) -> &PageHeader {
+        // SAFETY: `from_base`/`of_object` guarantee the page is allocated and
+        // its first 64 bytes are a `PageHeader` made only of atomics, which are
+        // valid for shared access from any thread.
+        unsafe { self.0.cast::<PageHeader>().as_ref() }
+    }
+
+    #[inline(always)]
+    fn bitmap(self, which: usize, word: usize) -> &'static AtomicU64 {
+        debug_assert!(word < self.bitmap_words());
+        let words = self.bitmap_words();
+        let offset = HEADER_SIZE + (which * words + word) * 8;
+        // SAFETY: the bitmaps follow the header inside the page's first slot
+        // offset (checked by the const assertions above), they are
+        // initialised by `init_*`, and the page outlives every use (caller
+        // contract of the constructors). The `'static` is a local fiction: the
+        // reference never escapes the heap module's callers, which hold the
+        // page alive.
+        unsafe { &*self.0.as_ptr().add(offset).cast::<AtomicU64>() }
+    }
+
+    /// Bitmap words this page uses.
+    #[inline(always)]
+    pub(crate) fn bitmap_words(self) -> usize {
+        if self.kind() == PageKind::Large {
+            1
+        } else {
+            SMALL_BITMAP_WORDS
+        }
+    }
+
+    /// The allocated-slot bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn alloc_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(0, w)
+    }
+
+    /// The mark bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn mark_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(1, w)
+    }
+
+    /// The old-generation bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn old_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(2, w)
+    }
+
+    /// Initialises a free page for size class `class` with `slot_size`-byte
+    /// slots, owned by heap `owner`. All bitmaps start clear.
+    pub(crate) fn init_small(self, class: usize, slot_size: usize, owner: usize) {
+        let h = self.header();
+        let count = (PAGE_SIZE - SMALL_FIRST_SLOT) / slot_size;
+        debug_assert_eq!(super::size_class::CLASS_SIZES[class], slot_size);
+        h.slot_size.store(slot_size, Relaxed);
+        h.slot_count.store(count as u32, Relaxed);
+        h.div_magic.store(div_magic(slot_size), Relaxed);
+        h.first_slot.store(SMALL_FIRST_SLOT as u32, Relaxed);
+        h.owner.store(owner, Relaxed);
+        h.epoch.store(0, Relaxed);
+        h.kind.store(PageKind::Small as u32, Relaxed);
+        for w in 0..SMALL_BITMAP_WORDS {
+            self.alloc_word(w).store(0, Relaxed);
+            self.mark_word(w).store(0, Relaxed);
+            self.old_word(w).store(0, Relaxed);
+        }
+    }
+
+    /// Initialises a fresh large allocation of `first_slot + object_size`
+    /// bytes whose object starts at `first_slot`.
+    pub(crate) fn init_large(self, first_slot: usize, object_size: usize, owner: usize) {
+        let h = self.header();
+        h.kind.store(PageKind::Large as u32, Relaxed);
+        h.slot_size.store(object_size, Relaxed);
+        h.slot_count.store(1, Relaxed);
+        h.div_magic.store(0, Relaxed);
+        h.first_slot.store(first_slot as u32, Relaxed);
+        h.owner.store(owner, Relaxed);
+        h.epoch.store(0, Relaxed);
+        h.scratch_base.store(0, Relaxed);
+        h.chunk.store(core::ptr::null_mut(), Relaxed);
+        self.alloc_word(0).store(0, Relaxed);
+        self.mark_word(0).store(0, Relaxed);
+        self.old_word(0).store(0, Relaxed);
+    }
+
+    /// Initialises a page freshly cut from `chunk` as free.
+    pub(crate) fn init_free(self, chunk: *mut u8) {
+        let h = self.header();
+        h.kind.store(PageKind::Free as u32, Relaxed);
+        h.slot_size.store(0, Relaxed);
+        h.slot_count.store(0, Relaxed);
+        h.div_magic.store(0, Relaxed);
+        h.first_slot.store(SMALL_FIRST_SLOT as u32, Relaxed);
+        h.owner.store(0, Relaxed);
+        h.epoch.store(0, Relaxed);
+        h.scratch_base.store(0, Relaxed);
+        h.chunk.store(chunk, Relaxed);
+    }
+
+    /// Marks a small page free again (it goes back to the pool).
+    pub(crate) fn mark_free(self) {
+        let h = self.header();
+        h.owner.store(0, Relaxed);
+        h.slot_count.store(0, Relaxed);
+        h.kind.store(PageKind::Free as u32, Relaxed);
+    }
+
+    /// The page's kind.
+    #[inline(always)]
+    pub(crate) fn kind(self) -> PageKind {
+        match self.header().kind.load(Relaxed) {
+            1 => PageKind::Small,
+            2 => PageKind::Large,
+            _ => PageKind::Free,
+        }
+    }
+
+    /// Bytes per slot.
+    #[inline(always)]
+    pub(crate) fn slot_size(self) -> usize {
+        self.header().slot_size.load(Relaxed)
+    }
+
+    /// Slots in the page.
+    #[inline(always)]
+    pub(crate) fn slot_count(self) -> usize {
+        self.header().slot_count.load(Relaxed) as usize
+    }
+
+    /// Offset of slot 0.
+    #[inline(always)]
+    pub(crate) fn first_slot(self) -> usize {
+        self.header().first_slot.load(Relaxed) as usize
+    }
+
+    /// Size class (small pages).
+    pub(crate) fn class(self) -> usize {
+        super::size_class::class_for_runtime(self.slot_size()).expect("small page has a class")
+    }
+
+    /// Owning heap id; 0 when free or orphaned.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn owner(self) -> usize {
+        self.header().owner.load(Relaxed)
+    }
+
+    /// Changes the owner (thread exit turns pages into orphans).
+    pub(crate) fn set_owner(self, owner: usize) {
+        self.header().owner.store(owner, Relaxed);
+    }
+
+    /// The chunk a small page belongs to.
+    pub(crate) fn chunk(self) -> *mut u8 {
+        self.header().chunk.load(Relaxed)
+    }
+
+    /// Size of a large page's allocation.
+    pub(crate) fn alloc_size(self) -> usize {
+        self.first_slot() + self.slot_size()
+    }
+
+    /// The collection epoch this page last took part in.
+    #[inline(always)]
+    pub(crate) fn epoch(self) -> u64 {
+        self.header().epoch.load(Relaxed)
+    }
+
+    /// Enrols the page in collection `epoch` with its scratch counters at
+    /// `scratch_base`.
+    pub(crate) fn enrol(self, epoch: u64, scratch_base: usize) {
+        let h = self.header();
+        h.scratch_base.store(scratch_base, Relaxed);
+        h.epoch.store(epoch, Relaxed);
+    }
+
+    /// Index of this page's slot 0 in the collector's scratch array.
+    #[inline(always)]
+    pub(crate) fn scratch_base(self) -> usize {
+        self.header().scratch_base.load(Relaxed)
+    }
+
+    /// Address of slot `index`.
+    #[inline(always)]
+    pub(crate) fn slot(self, index: usize) -> NonNull<u8> {
+        debug_assert!(index < self.slot_count());
+        let offset = self.first_slot() + index * self.slot_size();
+        // SAFETY: `index < slot_count`, so the slot lies inside the page (or
+        // the large allocation), whose provenance `self` carries.
+        unsafe { self.0.add(offset) }
+    }
+
+    /// Index of the slot that contains the in-page byte offset `offset`
+    /// (which must be at least `first_slot`).
+    ///
+    /// Division by multiplication: with `offset < 2^16` and `slot_size < 2^16`,
+    /// `(offset * (floor(2^32 / d) + 1)) >> 32 == offset / d` exactly. Large
+    /// pages have magic 0 and a single slot 0.
+    #[inline(always)]
+    pub(crate) fn slot_index_of_offset(self, offset: usize) -> usize {
+        let rel = offset - self.first_slot();
+        let magic = self.header().div_magic.load(Relaxed) as u64;
+        ((rel as u64 * magic) >> 32) as usize
+    }
+
+    /// Index of the slot whose start is `object` (an object header address).
+    #[inline(always)]
+    pub(crate) fn slot_index(self, object: NonNull<u8>) -> usize {
+        let offset = object.as_ptr() as usize - self.0.as_ptr() as usize;
+        self.slot_index_of_offset(offset)
+    }
+
+    /// Whether slot `index` is marked.
+    #[inline(always)]
+    pub(crate) fn is_marked(self, index: usize) -> bool {
+        self.mark_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0
+    }
+
+    /// Sets the mark bit of slot `index`; returns whether it was already set.
+    ///
+    /// Only the collector writes mark bits, one collector at a time, so a
+    /// load-or-store is enough.
+    #[inline(always)]
+    pub(crate) fn test_and_mark(self, index: usize) -> bool {
+        let word = self.mark_word(index / 64);
+        let bit = 1 << (index % 64);
+        let old = word.load(Relaxed);
+        if old & bit != 0 {
+            return true;
+        }
+        word.store(old | bit, Relaxed);
+        false
+    }
+
+    /// Clears every mark bit.
+    pub(crate) fn clear_marks(self) {
+        for w in 0..self.bitmap_words() {
+            self.mark_word(w).store(0, Relaxed);
+        }
+    }
+
+    /// Number of allocated slots.
+    pub(crate) fn allocated_count(self) -> usize {
+        (0..self.bitmap_words())
+            .map(|w| self.alloc_word(w).load(Relaxed).count_ones() as usize)
+            .sum()
+    }
+
+    /// Calls `f` with the index of every allocated slot.
+    #[inline]
+    pub(crate) fn for_each_allocated(self, mut f: impl FnMut(usize)) {
+        for w in 0..self.bitmap_words() {
+            let mut bits = self.alloc_word(w).load(Relaxed);
+            while bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                f(w * 64 + bit);
+            }
+        }
+    }
+}
+
+/// `floor(2^32 / d) + 1`, see [`PagePtr::slot_index_of_offset`].
+const fn div_magic(d: usize) -> u32 {
+    ((1u64 << 32) / d as u64 + 1) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_division_is_exact_for_every_class_and_offset() {
+        for &d in crate::heap::size_class::CLASS_SIZES.iter() {
+            let magic = div_magic(d) as u64;
+            for offset in 0..PAGE_SIZE {
+                assert_eq!(((offset as u64 * magic) >> 32) as usize, offset / d, "d={d}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_class_fits_at_least_six_slots() {
+        for &d in crate::heap::size_class::CLASS_SIZES.iter() {
+            assert!((PAGE_SIZE - SMALL_FIRST_SLOT) / d >= 6, "class {d}");
+        }
+    }
+}

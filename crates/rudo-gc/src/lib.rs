@@ -1,0 +1,98 @@
+//! # rudo-gc
+//!
+//! A garbage collector for Rust that is sound by construction, fast, and does
+//! not ask you to register roots or scan stacks.
+//!
+//! ## The model
+//!
+//! Every [`Gc<T>`] carries a reference count, like `Rc`. The count is never
+//! used to free anything; it answers one question when a collection runs: *is
+//! this object referenced from outside the GC heap?* A collection traces every
+//! object and subtracts the references that come from inside the heap (*trial
+//! deletion*). What remains positive is held from a stack, a `Vec`, a `Box`, a
+//! thread-local: a root. Everything reachable from the roots survives;
+//! everything else, cycles included, is freed.
+//!
+//! Consequences:
+//!
+//! - A `Gc` can live anywhere a Rust value can, with nothing to register.
+//! - There is no stack scanning and no write barrier.
+//! - A wrong [`Trace`] impl can only leak. Forgetting a field makes its target
+//!   look externally held (it stays alive). Only visiting a `Gc` more often
+//!   than it is owned could free something early, which is why `Trace` is an
+//!   `unsafe trait` and `#[derive(Trace)]` is the way to implement it.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use rudo_gc::{Gc, GcCell, Trace, Weak, collect};
+//!
+//! #[derive(Trace)]
+//! struct Node {
+//!     value: i32,
+//!     parent: GcCell<Weak<Node>>,
+//!     children: GcCell<Vec<Gc<Node>>>,
+//! }
+//!
+//! let root = Gc::new(Node { value: 1, parent: GcCell::default(), children: GcCell::default() });
+//! let child = Gc::new(Node { value: 2, parent: GcCell::default(), children: GcCell::default() });
+//! *child.parent.borrow_mut() = Gc::downgrade(&root);
+//! root.children.borrow_mut().push(child.clone());
+//!
+//! assert_eq!(child.parent.borrow().upgrade().unwrap().value, 1);
+//! let watch = Gc::downgrade(&child);
+//! drop((root, child));
+//! collect();
+//! assert!(watch.upgrade().is_none()); // the whole tree is gone
+//! ```
+//!
+//! ## What is where
+//!
+//! - [`Gc`], [`Weak`]: pointers. `Gc<str>` and `Gc<[T]>` too.
+//! - [`Trace`], [`Visitor`], [`GcFree`]: how the collector sees your types.
+//! - [`GcCell`]: interior mutability the collector can see into.
+//! - [`collect`], [`stats`], [`set_config`]: control and observation.
+//! - [`heap::find_gc_box`]: interior-pointer lookup.
+//!
+//! ## Threads
+//!
+//! In this version a `Gc<T>` is `!Send` and `!Sync`, like `Rc`; every thread
+//! has its own heap and [`collect`] collects the calling thread's objects.
+//! Each thread allocates from its own pages without atomics. When a thread
+//! exits, it collects its garbage; whatever is still referenced from elsewhere
+//! (for example a thread-local destroyed later) stays allocated.
+//!
+//! ## Destructors
+//!
+//! Dead values are dropped by the collector, after every reference between dead
+//! and live objects has been accounted for, with `Gc::drop` made inert. A type
+//! deriving `Trace` may not implement `Drop` unless it opts in with
+//! `#[gc(unsafe_drop)]` and promises not to touch its `Gc` fields in `drop`,
+//! because their targets may already be destroyed.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod cell;
+mod gc;
+pub mod heap;
+mod mutator;
+mod ptr;
+mod sync;
+mod trace;
+
+pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
+pub use gc::collect;
+pub use gc::config::{GcConfig, config, set_config};
+pub use gc::stats::{GcStats, PhaseTimes, stats};
+pub use ptr::{Gc, Weak};
+pub use trace::{GcFree, Trace, Visitor};
+
+/// Derives [`Trace`](trait@Trace). See the `rudo-gc-derive` crate for options
+/// (`#[gc(skip)]`, `#[gc(crate = "...")]`, `#[gc(bound = "...")]`,
+/// `#[gc(unsafe_drop)]`).
+#[cfg(feature = "derive")]
+pub use rudo_gc_derive::Trace;
+
+/// Derives [`GcFree`](trait@GcFree), checking that every field is `GcFree`.
+#[cfg(feature = "derive")]
+pub use rudo_gc_derive::GcFree;

@@ -1,0 +1,46 @@
+//! Allocation glue between `Gc` constructors and the heap.
+
+use core::alloc::Layout;
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+
+use super::gc_box::GcBox;
+use crate::heap;
+use crate::heap::local::Slot;
+use crate::heap::size_class::{SMALL_ALIGN, class_for, class_for_runtime};
+
+/// The size class of `GcBox<T>`, computed at compile time.
+struct ClassOf<T>(PhantomData<T>);
+
+impl<T> ClassOf<T> {
+    const CLASS: Option<usize> = if core::mem::align_of::<GcBox<T>>() <= SMALL_ALIGN {
+        class_for(core::mem::size_of::<GcBox<T>>())
+    } else {
+        None
+    };
+}
+
+/// Reserves a slot for a `GcBox<T>`.
+#[inline(always)]
+pub(super) fn alloc_sized<T>() -> Slot {
+    match ClassOf::<T>::CLASS {
+        Some(class) => heap::alloc_small(class),
+        None => heap::alloc_large(
+            core::mem::size_of::<GcBox<T>>(),
+            core::mem::align_of::<GcBox<T>>(),
+        ),
+    }
+}
+
+/// Reserves a slot for an object of `layout` (unsized values).
+pub(super) fn alloc_layout(layout: Layout) -> Slot {
+    match class_for_runtime(layout.size()) {
+        Some(class) if layout.align() <= SMALL_ALIGN => heap::alloc_small(class),
+        _ => heap::alloc_large(layout.size(), layout.align()),
+    }
+}
+
+/// The slot's address as a pointer to `GcBox<T>`.
+pub(super) fn box_ptr<T>(slot: &Slot) -> NonNull<GcBox<T>> {
+    slot.ptr.cast()
+}

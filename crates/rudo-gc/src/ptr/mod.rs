@@ -1,0 +1,12 @@
+//! GC pointers: `Gc<T>`, `Weak<T>`, the object header and per-type vtables.
+
+mod alloc;
+mod gc;
+pub(crate) mod gc_box;
+pub(crate) mod header;
+mod traits;
+pub(crate) mod vtable;
+mod weak;
+
+pub use gc::Gc;
+pub use weak::Weak;

@@ -1,0 +1,7 @@
+use rudo_gc::Gc;
+
+fn requires_send<T: Send>() {}
+
+fn main() {
+    requires_send::<Gc<i32>>();
+}
