@@ -39,8 +39,9 @@ const RESERVE_CHUNKS: usize = 2;
 struct Pool {
     /// Free pages, most recently freed last.
     free: Vec<PagePtr>,
-    /// Free-page count per chunk, keyed by chunk base address.
-    chunks: BTreeMap<usize, usize>,
+    /// Per chunk, keyed by base address: its first page (which carries the
+    /// chunk's provenance, for deallocation) and its free-page count.
+    chunks: BTreeMap<usize, (PagePtr, usize)>,
     /// Bytes held in chunks.
     chunk_bytes: usize,
     /// Bytes held in large allocations.
@@ -66,7 +67,7 @@ fn chunk_layout() -> Layout {
 pub(crate) fn acquire_page() -> PagePtr {
     let mut pool = POOL.lock();
     if let Some(page) = pool.free.pop() {
-        *pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered") -= 1;
+        pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered").1 -= 1;
         return page;
     }
     let layout = chunk_layout();
@@ -76,7 +77,6 @@ pub(crate) fn acquire_page() -> PagePtr {
         std::alloc::handle_alloc_error(layout);
     };
     pool.chunk_bytes += CHUNK_SIZE;
-    pool.chunks.insert(base.as_ptr() as usize, CHUNK_PAGES - 1);
     let mut first = None;
     for i in 0..CHUNK_PAGES {
         // SAFETY: `i * PAGE_SIZE < CHUNK_SIZE`, so the page lies in the chunk,
@@ -87,6 +87,7 @@ pub(crate) fn acquire_page() -> PagePtr {
         page.init_free(base.as_ptr());
         page_map::set(page.base().as_ptr() as usize, PAGE_SIZE, Some(page));
         if i == 0 {
+            pool.chunks.insert(base.as_ptr() as usize, (page, CHUNK_PAGES - 1));
             first = Some(page);
         } else {
             pool.free.push(page);
@@ -109,10 +110,10 @@ pub(crate) fn release_pages(pages: &[PagePtr]) {
         debug_assert_eq!(page.allocated_count(), 0);
         page.mark_free();
         pool.free.push(page);
-        *pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered") += 1;
+        pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered").1 += 1;
     }
     let empty: Vec<usize> =
-        pool.chunks.iter().filter(|&(_, &free)| free == CHUNK_PAGES).map(|(&c, _)| c).collect();
+        pool.chunks.iter().filter(|&(_, &(_, free))| free == CHUNK_PAGES).map(|(&c, _)| c).collect();
     if empty.len() <= RESERVE_CHUNKS {
         return;
     }
@@ -120,14 +121,15 @@ pub(crate) fn release_pages(pages: &[PagePtr]) {
     pool.free.retain(|p| !doomed.contains(&(p.chunk() as usize)));
     let _release = RELEASE_LOCK.write();
     for chunk in doomed {
-        pool.chunks.remove(&chunk);
+        let (first_page, _) = pool.chunks.remove(&chunk).expect("listed above");
         pool.chunk_bytes -= CHUNK_SIZE;
         page_map::set(chunk, CHUNK_SIZE, None);
-        // SAFETY: the chunk was allocated in `acquire_page` with this layout;
-        // all its pages are free (no object lives there), none is in the free
-        // list any more, and its page-map entries are cleared under the write
-        // lock, so no lookup can reach it (rules 1 and 2).
-        unsafe { std::alloc::dealloc(chunk as *mut u8, chunk_layout()) };
+        // SAFETY: the chunk was allocated in `acquire_page` with this layout
+        // and starts at its first page; all its pages are free (no object
+        // lives there), none is in the free list any more, and its page-map
+        // entries are cleared under the write lock, so no lookup can reach it
+        // (rules 1 and 2).
+        unsafe { std::alloc::dealloc(first_page.base().as_ptr(), chunk_layout()) };
     }
 }
 

@@ -1,0 +1,325 @@
+//! `#[derive(Trace)]`.
+//!
+//! For valid input the expansion is:
+//!
+//! ```text
+//! #[automatically_derived]
+//! unsafe impl<T: 'static, ..> ::rudo_gc::Trace for Name<T, ..>
+//! where /* the type's own where clause */, /* inferred or given bounds */
+//! {
+//!     const NEEDS_TRACE: bool = false;     // only if no field is traced
+//!     #[inline]
+//!     fn trace(&self, visitor: &mut ::rudo_gc::Visitor) {
+//!         ::rudo_gc::Trace::trace(&self.field, visitor);          // structs
+//!         match self {                                           // enums
+//!             Self::Variant { field: __binding_0, .. } => {
+//!                 ::rudo_gc::Trace::trace(__binding_0, visitor);
+//!             }
+//!         }
+//!     }
+//! }
+//! const _: () = { /* Drop guard, unless `#[gc(unsafe_drop)]` */ };
+//! ```
+//!
+//! `NEEDS_TRACE` is not computed from the fields' `NEEDS_TRACE`: for a
+//! recursive type (`struct List { next: Option<Box<List>> }`) that constant
+//! would depend on itself and fail to evaluate.
+//!
+//! For invalid input the expansion is the errors plus an impl with an empty
+//! `trace`, so the only messages the user sees are the derive's own.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{DeriveInput, Path, parse_quote};
+
+use crate::bound;
+use crate::validate::{self, Body, Container, Derive, Field};
+
+/// Expands `#[derive(Trace)]` on `input`.
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    let (container, result) = validate::validate(input, Derive::Trace);
+    match result {
+        Ok(()) => expand(&container),
+        Err(errors) => {
+            let errors = errors.to_compile_error();
+            let fallback = fallback(&container);
+            quote! {
+                #errors
+                #fallback
+            }
+        }
+    }
+}
+
+fn krate(container: &Container<'_>) -> Path {
+    container
+        .attrs
+        .krate
+        .clone()
+        .unwrap_or_else(|| parse_quote!(::rudo_gc))
+}
+
+fn expand(container: &Container<'_>) -> TokenStream {
+    let krate = krate(container);
+    let ident = container.ident;
+    let generics = bound::with_static_params(container.generics);
+    let trait_path: Path = parse_quote!(#krate::Trace);
+    let bounds = match &container.attrs.bound.trace {
+        Some(bounds) => bounds.clone(),
+        None => bound::infer(
+            container.generics,
+            ident,
+            container.traced_fields().map(|field| field.ty),
+            &trait_path,
+        ),
+    };
+    let where_clause = bound::extend_where(generics.where_clause.as_ref(), bounds);
+    let (impl_generics, ty_generics, _) = generics.split_for_impl();
+
+    let (needs_trace, visitor, body) = if container.traced_fields().next().is_none() {
+        (
+            quote!(const NEEDS_TRACE: bool = false;),
+            quote!(_),
+            TokenStream::new(),
+        )
+    } else {
+        (TokenStream::new(), quote!(visitor), trace_body(container, &krate))
+    };
+
+    let drop_guard = if container.attrs.unsafe_drop.is_some() {
+        TokenStream::new()
+    } else {
+        drop_guard(container)
+    };
+
+    quote! {
+        #[automatically_derived]
+        unsafe impl #impl_generics #trait_path for #ident #ty_generics #where_clause {
+            #needs_trace
+
+            #[inline]
+            fn trace(&self, #visitor: &mut #krate::Visitor) {
+                #body
+            }
+        }
+
+        #drop_guard
+    }
+}
+
+/// The body of `trace` for a type with at least one traced field.
+fn trace_body(container: &Container<'_>, krate: &Path) -> TokenStream {
+    match &container.body {
+        Body::Struct(fields) => {
+            let calls = fields.iter().filter(|field| !field.skip).map(|field| {
+                let member = &field.member;
+                let span = call_span(field);
+                let place = quote_spanned!(span=> &self.#member);
+                trace_call(field, krate, &place)
+            });
+            quote!(#(#calls)*)
+        }
+        Body::Enum(variants) => {
+            let arms = variants.iter().map(|variant| {
+                let variant_ident = variant.ident;
+                let traced: Vec<(usize, &Field<'_>)> = variant
+                    .fields
+                    .iter()
+                    .filter(|field| !field.skip)
+                    .enumerate()
+                    .collect();
+                let patterns = traced.iter().map(|(index, field)| {
+                    let member = &field.member;
+                    let binding = binding(*index);
+                    quote!(#member: #binding)
+                });
+                let calls = traced.iter().map(|(index, field)| {
+                    let binding = binding(*index);
+                    trace_call(field, krate, &quote!(#binding))
+                });
+                // `Self::V { .. }` matches unit, tuple and struct variants
+                // alike, and numbered members (`0: __binding_0`) bind tuple
+                // fields by position.
+                quote! {
+                    Self::#variant_ident { #(#patterns,)* .. } => {
+                        #(#calls)*
+                    }
+                }
+            });
+            quote! {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+        // Rejected in `validate`.
+        Body::Union(_) => TokenStream::new(),
+    }
+}
+
+/// `::rudo_gc::Trace::trace(place, visitor);`, spanned at the field so an
+/// unsatisfied `Trace` bound points at the field's type.
+fn trace_call(field: &Field<'_>, krate: &Path, place: &TokenStream) -> TokenStream {
+    let span = call_span(field);
+    quote_spanned! {span=>
+        #krate::Trace::trace(#place, visitor);
+    }
+}
+
+/// The field's location, resolved at the call site so that the generated
+/// tokens' names (`visitor`, `self`, the crate path) resolve like the rest of
+/// the expansion.
+fn call_span(field: &Field<'_>) -> Span {
+    field.ty.span().resolved_at(Span::call_site())
+}
+
+fn binding(index: usize) -> syn::Ident {
+    format_ident!("__binding_{}", index)
+}
+
+/// Makes a `Drop` impl on the type a compile error, through an impl that
+/// conflicts with a blanket impl for every `T: Drop`.
+///
+/// A `Drop` impl could read a `Gc` field whose target the collector has
+/// already destroyed (both ends of a dead cycle are dropped in one pass), so
+/// it is allowed only with `#[gc(unsafe_drop)]`. The trait's name is the
+/// error message.
+fn drop_guard(container: &Container<'_>) -> TokenStream {
+    let ident = container.ident;
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[allow(non_camel_case_types, dead_code)]
+            trait Trace_derive_forbids_Drop__add_gc_unsafe_drop_to_opt_in {}
+            #[allow(drop_bounds)]
+            impl<T: ::core::ops::Drop + ?::core::marker::Sized>
+                Trace_derive_forbids_Drop__add_gc_unsafe_drop_to_opt_in for T {}
+            impl #impl_generics Trace_derive_forbids_Drop__add_gc_unsafe_drop_to_opt_in
+                for #ident #ty_generics #where_clause {}
+        };
+    }
+}
+
+/// An impl that compiles whatever is wrong with the input, so the derive's
+/// errors are not followed by "`Trace` is not implemented" elsewhere.
+fn fallback(container: &Container<'_>) -> TokenStream {
+    let krate = krate(container);
+    let ident = container.ident;
+    let (generics, ty_args) = bound::erase_lifetimes(container.generics);
+    let generics = bound::with_static_params(&generics);
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        unsafe impl #impl_generics #krate::Trace for #ident #ty_args #where_clause {
+            #[inline]
+            fn trace(&self, _: &mut #krate::Visitor) {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn expand(input: DeriveInput) -> String {
+        derive(&input).to_string()
+    }
+
+    #[test]
+    fn unit_struct_needs_no_trace() {
+        let out = expand(parse_quote! { struct S; });
+        assert!(out.contains("const NEEDS_TRACE : bool = false ;"), "{out}");
+        assert!(out.contains("fn trace (& self , _ : & mut :: rudo_gc :: Visitor) { }"), "{out}");
+    }
+
+    #[test]
+    fn struct_fields_are_traced_in_order() {
+        let out = expand(parse_quote! { struct S { a: u8, #[gc(skip)] b: u8, c: u8 } });
+        assert!(!out.contains("NEEDS_TRACE"), "{out}");
+        assert!(out.contains(
+            ":: rudo_gc :: Trace :: trace (& self . a , visitor) ; :: rudo_gc :: Trace :: trace (& self . c , visitor) ;"
+        ), "{out}");
+        assert!(!out.contains("self . b"), "{out}");
+    }
+
+    #[test]
+    fn tuple_struct() {
+        let out = expand(parse_quote! { struct S(#[gc(skip)] u8, u16); });
+        assert!(out.contains(":: rudo_gc :: Trace :: trace (& self . 1 , visitor) ;"), "{out}");
+    }
+
+    #[test]
+    fn enum_arms_bind_only_traced_fields() {
+        let out = expand(parse_quote! {
+            enum E { A, B(#[gc(skip)] u8, u16), C { x: u8, #[gc(skip)] y: u8 } }
+        });
+        assert!(out.contains("Self :: A { .. } => { }"), "{out}");
+        assert!(out.contains(
+            "Self :: B { 1 : __binding_0 , .. } => { :: rudo_gc :: Trace :: trace (__binding_0 , visitor) ; }"
+        ), "{out}");
+        assert!(out.contains("Self :: C { x : __binding_0 , .. }"), "{out}");
+    }
+
+    #[test]
+    fn empty_enum() {
+        let out = expand(parse_quote! { enum Never {} });
+        assert!(out.contains("const NEEDS_TRACE : bool = false ;"), "{out}");
+        assert!(!out.contains("match"), "{out}");
+    }
+
+    #[test]
+    fn generics_get_static_and_inferred_bounds() {
+        let out = expand(parse_quote! { struct W<T: Clone, U> where U: Copy { t: T, u: Gc<U> } });
+        assert!(out.contains(
+            "unsafe impl < T : Clone + 'static , U : 'static > :: rudo_gc :: Trace for W < T , U > where U : Copy , T : :: rudo_gc :: Trace {"
+        ), "{out}");
+    }
+
+    #[test]
+    fn bound_replaces_inference() {
+        let out = expand(parse_quote! {
+            #[gc(bound = "")]
+            struct W<T> { t: Vec<T> }
+        });
+        assert!(out.contains("for W < T > {"), "{out}");
+        let out = expand(parse_quote! {
+            #[gc(bound(trace = "T: Clone", gc_free = "T: Copy"))]
+            struct W<T> { t: Vec<T> }
+        });
+        assert!(out.contains("for W < T > where T : Clone {"), "{out}");
+    }
+
+    #[test]
+    fn crate_path() {
+        let out = expand(parse_quote! {
+            #[gc(crate = "crate::my_gc")]
+            struct S { x: u8 }
+        });
+        assert!(out.contains("unsafe impl crate :: my_gc :: Trace for S"), "{out}");
+        assert!(out.contains("crate :: my_gc :: Trace :: trace (& self . x , visitor)"), "{out}");
+        assert!(!out.contains("rudo_gc"), "{out}");
+    }
+
+    #[test]
+    fn drop_guard_unless_unsafe_drop() {
+        let out = expand(parse_quote! { struct S<T> where T: Copy { x: T } });
+        assert!(out.contains(
+            "impl < T > Trace_derive_forbids_Drop__add_gc_unsafe_drop_to_opt_in for S < T > where T : Copy { }"
+        ), "{out}");
+        let out = expand(parse_quote! { #[gc(unsafe_drop)] struct S { x: u8 } });
+        assert!(!out.contains("Drop"), "{out}");
+    }
+
+    #[test]
+    fn errors_come_with_a_fallback_impl() {
+        let out = expand(parse_quote! { #[gc(nope)] struct S<'a, T> { x: &'a T } });
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+        assert!(out.contains(
+            "unsafe impl < T : 'static > :: rudo_gc :: Trace for S < 'static , T > { # [inline] fn trace (& self , _ : & mut :: rudo_gc :: Visitor) { } }"
+        ), "{out}");
+        assert!(!out.contains("Drop"), "{out}");
+    }
+}

@@ -1,0 +1,221 @@
+//! Derive macros for [`rudo-gc`](https://docs.rs/rudo-gc): `#[derive(Trace)]`
+//! and `#[derive(GcFree)]`.
+//!
+//! Use them through `rudo_gc`, which re-exports both under the names of the
+//! traits they implement (as `serde` does):
+//!
+//! ```
+//! use rudo_gc::{Gc, GcFree, Trace};
+//!
+//! #[derive(Trace)]
+//! struct Node {
+//!     name: String,
+//!     children: Vec<Gc<Node>>,
+//! }
+//!
+//! #[derive(Trace, GcFree)]
+//! enum Colour {
+//!     Red,
+//!     Rgb(u8, u8, u8),
+//! }
+//! ```
+//!
+//! # Why a derive
+//!
+//! `Trace` is an `unsafe trait`: the collector frees objects based on what
+//! `trace` reports, so visiting a `Gc` twice could free a live object. The
+//! derive is the safe way to implement it. It visits every field exactly once,
+//! and the few things that could make a derived impl unsound (a `Drop` impl
+//! that reads a `Gc` field, a union) are rejected at compile time unless you
+//! opt in.
+//!
+//! # Options
+//!
+//! Both derives read the `#[gc(...)]` attribute:
+//!
+//! | option | where | meaning |
+//! | --- | --- | --- |
+//! | `crate = "path"` | type | where `rudo_gc` is reachable, if renamed or re-exported |
+//! | `bound = "T: Trace, ..."` | type | replaces the inferred `where` predicates (`""` for none) |
+//! | `bound(trace = "...", gc_free = "...")` | type | the same, per derive, for types deriving both |
+//! | `unsafe_drop` | type | `Trace` only: allows a `Drop` impl (see [`Trace`](macro@Trace)) |
+//! | `skip` | field | `Trace` only: the field is not traced (see [`Trace`](macro@Trace)) |
+//!
+//! Mistakes are reported at the option, all at once, with the valid options
+//! listed; the type still gets a (no-op) impl, so no second wave of errors
+//! follows from the first.
+//!
+//! # Bounds
+//!
+//! Each type parameter gets `T: 'static` (both traits require `'static`).
+//! Each field whose type mentions a type parameter is bounded by its own
+//! type (`Vec<T>: Trace`, not `T: Trace`), except `Gc<..>` and `Weak<..>`,
+//! which are `Trace` for every `T`, and fields whose type names the deriving
+//! type itself. Fields with concrete types get no bound; they are checked in
+//! the generated body instead. If inference produces bounds rustc cannot
+//! prove (it reports "overflow evaluating the requirement"), replace them
+//! with `#[gc(bound = "...")]`.
+
+mod attr;
+mod bound;
+mod errors;
+mod expand_gc_free;
+mod expand_trace;
+mod validate;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `rudo_gc::Trace`: the generated `trace` visits every field.
+///
+/// Works on structs (named, tuple, unit) and enums (any variants, including
+/// none), with type and const parameters. Unions and lifetime parameters are
+/// rejected: the collector cannot know which union field is active, and a
+/// GC object can outlive any borrow.
+///
+/// ```
+/// use rudo_gc::{Gc, Trace, Weak};
+///
+/// #[derive(Trace)]
+/// struct Tree<T> {
+///     value: T,
+///     children: Vec<Gc<Tree<T>>>,
+///     parent: Option<Weak<Tree<T>>>,
+/// }
+///
+/// #[derive(Trace)]
+/// enum Expr {
+///     Literal(i64),
+///     Add(Gc<Expr>, Gc<Expr>),
+///     Call { name: String, args: Vec<Gc<Expr>> },
+/// }
+/// ```
+///
+/// A type whose values can own no `Gc` at all (a unit struct, an enum with no
+/// variants, every field skipped) gets `const NEEDS_TRACE: bool = false`, so
+/// the collector never scans it. Otherwise `NEEDS_TRACE` keeps its default,
+/// `true`.
+///
+/// Every traced field must be `Trace`; a field that is not reports the error
+/// at the field.
+///
+/// # `#[gc(skip)]`
+///
+/// A field marked `#[gc(skip)]` is neither traced nor bounded, so its type
+/// need not be `Trace` (a handle into a foreign library, say). This is always
+/// memory-safe, but note what it means for a `Gc` inside the field: the
+/// collector never sees it, so it treats it as a permanent external reference.
+/// Its target stays alive even after the owner dies, until the field itself is
+/// dropped — a leak if the owner is in a garbage cycle, never an early free.
+///
+/// ```
+/// # use rudo_gc::Trace;
+/// #[derive(Trace)]
+/// struct Window {
+///     title: String,
+///     #[gc(skip)]
+///     native_handle: usize,
+/// }
+/// ```
+///
+/// # `Drop` and `#[gc(unsafe_drop)]`
+///
+/// A type deriving `Trace` may not implement `Drop`: when the collector frees
+/// a garbage cycle it drops all of its objects in one pass, so a `Drop` impl
+/// could read a `Gc` field whose target is already destroyed. The derive
+/// enforces this with an impl that conflicts with any `Drop` impl; the error
+/// reads "conflicting implementations of trait
+/// `Trace_derive_forbids_Drop__add_gc_unsafe_drop_to_opt_in`".
+///
+/// `#[gc(unsafe_drop)]` lifts the restriction. You then promise that the
+/// `Drop` impl never dereferences, clones or drops the targets of the type's
+/// `Gc` and `Weak` fields, because they may already be destroyed. Dropping
+/// other fields, closing files, and logging are fine.
+///
+/// ```
+/// # use rudo_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// #[gc(unsafe_drop)]
+/// struct TempFile {
+///     path: String,
+///     owner: Option<Gc<String>>,
+/// }
+///
+/// impl Drop for TempFile {
+///     fn drop(&mut self) {
+///         // Touches `path` only, never `*self.owner`.
+///         let _ = std::fs::remove_file(&self.path);
+///     }
+/// }
+/// ```
+///
+/// # `#[gc(bound = "...")]`
+///
+/// Replaces the inferred bounds, for types where inference cannot work:
+///
+/// ```
+/// # use rudo_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// #[gc(bound = "T: Trace")]
+/// struct Forest<T> {
+///     trees: Vec<(T, Box<Forest<T>>)>,
+/// }
+/// ```
+///
+/// # `#[gc(crate = "...")]`
+///
+/// The generated code names the crate by absolute path, `::rudo_gc` by
+/// default. If you depend on it under another name or re-export it, say where
+/// it is:
+///
+/// ```
+/// mod my_gc {
+///     pub use rudo_gc::*;
+/// }
+///
+/// #[derive(my_gc::Trace)]
+/// #[gc(crate = "crate::my_gc")]
+/// struct Node {
+///     next: Option<my_gc::Gc<Node>>,
+/// }
+/// ```
+#[proc_macro_derive(Trace, attributes(gc))]
+pub fn derive_trace(input: TokenStream) -> TokenStream {
+    expand_trace::derive(&parse_macro_input!(input as DeriveInput)).into()
+}
+
+/// Derives `rudo_gc::GcFree`: the type holds no `Gc`, checked field by field.
+///
+/// `GcFree` is what allows a type inside `Rc`, `Arc`, `Cell`, `RefCell`,
+/// `Mutex` and friends in the GC heap. The derive asserts at compile time that
+/// every field's type is `GcFree`, so a `Gc` (or anything holding one) in any
+/// field is a compile error at that field. For that reason `#[gc(skip)]` is
+/// rejected here.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use rudo_gc::{GcFree, Trace};
+///
+/// #[derive(Trace, GcFree)]
+/// struct Counter {
+///     hits: u64,
+///     label: String,
+/// }
+///
+/// #[derive(Trace)]
+/// struct Stats {
+///     // `RefCell<Counter>` is `Trace` because `Counter` is `GcFree`.
+///     counter: RefCell<Counter>,
+/// }
+/// ```
+///
+/// Works on structs, enums and unions (every field is checked, whichever is
+/// active); lifetime parameters are rejected. Bounds are inferred as for
+/// `Trace` (with `GcFree` in place of `Trace`); `#[gc(crate = "...")]` and
+/// `#[gc(bound = "...")]` (or `bound(gc_free = "...")`) work the same way, and
+/// `#[gc(unsafe_drop)]` is accepted and ignored, so that one attribute serves a
+/// type deriving both.
+#[proc_macro_derive(GcFree, attributes(gc))]
+pub fn derive_gc_free(input: TokenStream) -> TokenStream {
+    expand_gc_free::derive(&parse_macro_input!(input as DeriveInput)).into()
+}
