@@ -1,1 +1,167 @@
-fn main() {}
+//! `cargo xtask`: the project's automation. `cargo xtask ci` runs exactly what
+//! CI runs; every step is also its own subcommand.
+//!
+//! Model: rust-analyzer's `xtask`, crossbeam's `ci/*.sh`.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci       everything CI runs: fmt, clippy, doc, test, miri
+  fmt      check formatting (cargo fmt --check)
+  clippy   clippy on all targets with -D warnings
+  doc      build docs with -D warnings
+  test     unit, integration, doc and compile-fail tests
+  miri     the core's tests under Miri (installs nightly miri if missing)
+  bench    run the criterion benchmarks (long; not part of ci)
+";
+
+type Step = fn(&Path) -> Result<(), String>;
+
+fn main() -> ExitCode {
+    let root = workspace_root();
+    let args: Vec<String> = env::args().skip(1).collect();
+    let steps: Vec<(&str, Step)> = match args.first().map(String::as_str) {
+        Some("ci") => vec![
+            ("fmt", fmt),
+            ("clippy", clippy),
+            ("doc", doc),
+            ("test", test),
+            ("miri", miri),
+        ],
+        Some("fmt") => vec![("fmt", fmt)],
+        Some("clippy") => vec![("clippy", clippy)],
+        Some("doc") => vec![("doc", doc)],
+        Some("test") => vec![("test", test)],
+        Some("miri") => vec![("miri", miri)],
+        Some("bench") => vec![("bench", bench)],
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    for (name, step) in steps {
+        let t = Instant::now();
+        eprintln!("\n==> xtask {name}");
+        if let Err(e) = step(&root) {
+            eprintln!("\nxtask {name} FAILED: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("==> xtask {name}: ok ({:.0?})", t.elapsed());
+    }
+    eprintln!("\nxtask: all steps passed in {:.0?}", started.elapsed());
+    ExitCode::SUCCESS
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    Path::new(&manifest).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo(root: &Path) -> Command {
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root);
+    c
+}
+
+fn run(mut cmd: Command) -> Result<(), String> {
+    eprintln!("    $ {cmd:?}");
+    let status = cmd.status().map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{cmd:?} exited with {status}")) }
+}
+
+fn fmt(root: &Path) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["fmt", "--all", "--", "--check"]);
+    run(c)
+}
+
+fn clippy(root: &Path) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
+    run(c)
+}
+
+fn doc(root: &Path) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["doc", "--workspace", "--no-deps", "--all-features"]);
+    c.env("RUSTDOCFLAGS", "-D warnings");
+    run(c)
+}
+
+fn test(root: &Path) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["test", "--workspace", "--lib", "--bins", "--tests", "--examples"]);
+    run(c)?;
+    let mut c = cargo(root);
+    c.args(["test", "--workspace", "--doc"]);
+    run(c)
+}
+
+/// The nightly toolchain Miri runs on.
+const NIGHTLY: &str = "nightly";
+
+fn ensure_miri(root: &Path) -> Result<(), String> {
+    let has_miri = Command::new("rustup")
+        .args(["run", NIGHTLY, "cargo", "miri", "--version"])
+        .current_dir(root)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if has_miri {
+        return Ok(());
+    }
+    let installed = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with("nightly")))
+        .unwrap_or(false);
+    let mut c = Command::new("rustup");
+    if installed {
+        c.args(["component", "add", "miri", "rust-src", "--toolchain", NIGHTLY]);
+    } else {
+        c.args([
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+            "--component",
+            "miri,rust-src",
+        ]);
+    }
+    run(c)?;
+    let mut setup = cargo(root);
+    setup.arg(format!("+{NIGHTLY}")).args(["miri", "setup"]);
+    run(setup)
+}
+
+fn miri(root: &Path) -> Result<(), String> {
+    ensure_miri(root)?;
+    let mut c = Command::new("cargo");
+    c.current_dir(root);
+    c.arg(format!("+{NIGHTLY}"));
+    c.args(["miri", "test", "-p", "rudo-gc", "--lib", "--tests"]);
+    c.env("MIRIFLAGS", "-Zmiri-strict-provenance");
+    run(c)
+}
+
+fn bench(root: &Path) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["bench", "-p", "benches"]);
+    run(c)
+}
