@@ -23,10 +23,10 @@ use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Path, Token, WherePredicate};
 use crate::errors::Errors;
 
 /// Options valid on the struct, enum or union itself.
-pub(crate) const CONTAINER_OPTIONS: &[&str] = &["crate", "bound", "unsafe_drop"];
+const CONTAINER_OPTIONS: &[&str] = &["crate", "bound", "unsafe_drop"];
 
 /// Options valid on a field.
-pub(crate) const FIELD_OPTIONS: &[&str] = &["skip"];
+const FIELD_OPTIONS: &[&str] = &["skip"];
 
 /// The name of the helper attribute.
 const ATTR: &str = "gc";
@@ -47,7 +47,7 @@ pub(crate) struct ContainerAttrs {
 pub(crate) struct Bound {
     pub(crate) trace: Option<Vec<WherePredicate>>,
     pub(crate) gc_free: Option<Vec<WherePredicate>>,
-    /// Where the `bound` option was written, to report duplicates.
+    /// Whether `bound` was already given, to report duplicates.
     seen: bool,
 }
 
@@ -81,12 +81,11 @@ pub(crate) fn container(attrs: &[Attribute], errors: &mut Errors) -> ContainerAt
                 let duplicate_span = out.bound.seen.then(|| meta.path.span());
                 out.bound.seen = true;
                 let parsed = bound_value(meta, errors)?;
-                match duplicate_span {
-                    Some(span) => errors.push_at(span, duplicate("bound")),
-                    None => {
-                        out.bound.trace = parsed.trace;
-                        out.bound.gc_free = parsed.gc_free;
-                    }
+                if let Some(span) = duplicate_span {
+                    errors.push_at(span, duplicate("bound"));
+                } else {
+                    out.bound.trace = parsed.trace;
+                    out.bound.gc_free = parsed.gc_free;
                 }
             }
             "unsafe_drop" => {
@@ -256,9 +255,7 @@ fn predicates(lit: &LitStr, errors: &mut Errors) -> Vec<WherePredicate> {
 /// Records an error if a flag option was given a value, and skips the value.
 fn no_value(meta: &ParseNestedMeta<'_>, name: &str, errors: &mut Errors) -> syn::Result<()> {
     if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
-        errors.push(meta.error(format!(
-            "`{name}` takes no value: write `#[gc({name})]`"
-        )));
+        errors.push(meta.error(format!("`{name}` takes no value: write `#[gc({name})]`")));
         skip_value(meta)?;
     }
     Ok(())
@@ -454,7 +451,10 @@ mod tests {
         });
         assert_eq!(
             errors,
-            ["duplicate `gc` option `crate`", "duplicate `gc` option `bound`"]
+            [
+                "duplicate `gc` option `crate`",
+                "duplicate `gc` option `bound`"
+            ]
         );
     }
 
@@ -465,9 +465,18 @@ mod tests {
             struct S;
         });
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].starts_with("`crate` must be a path"), "{errors:?}");
-        assert!(errors[1].starts_with("`bound` must be `where` predicates"), "{errors:?}");
-        assert_eq!(errors[2], "`unsafe_drop` takes no value: write `#[gc(unsafe_drop)]`");
+        assert!(
+            errors[0].starts_with("`crate` must be a path"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("`bound` must be `where` predicates"),
+            "{errors:?}"
+        );
+        assert_eq!(
+            errors[2],
+            "`unsafe_drop` takes no value: write `#[gc(unsafe_drop)]`"
+        );
     }
 
     #[test]
@@ -493,7 +502,9 @@ mod tests {
         });
         assert_eq!(
             errors,
-            ["`skip` is a field option: put `#[gc(skip)]` on each field that should not be traced, not on the type"]
+            [
+                "`skip` is a field option: put `#[gc(skip)]` on each field that should not be traced, not on the type"
+            ]
         );
     }
 
@@ -543,7 +554,9 @@ mod tests {
         variant_attrs(&variant, &mut errors);
         assert_eq!(
             messages(errors),
-            ["`gc` options are not supported on enum variants: put `#[gc(skip)]` on the variant's fields, or container options on the enum"]
+            [
+                "`gc` options are not supported on enum variants: put `#[gc(skip)]` on the variant's fields, or container options on the enum"
+            ]
         );
     }
 

@@ -11,9 +11,11 @@
 //!    impl body (for `Trace`) or the assertion (for `GcFree`) checks it
 //!    anyway, and leaving it out is what lets a recursive type such as
 //!    `struct List { next: Option<Box<List>> }` compile.
-//! 4. A field that is syntactically `Gc<..>` or `Weak<..>` gets no bound:
-//!    both are `Trace` for every `T`, and neither is ever `GcFree` (so the
-//!    `GcFree` assertion reports it instead of a bound hiding it).
+//! 4. For `Trace`, a field that is syntactically `Gc<..>` or `Weak<..>` gets
+//!    no bound: both are `Trace` for every `T`. For `GcFree`, a field whose
+//!    type contains `Gc<..>` or `Weak<..>` anywhere (`Option<Gc<T>>`) gets no
+//!    bound: it can never be `GcFree`, and the bound would only hide that
+//!    until the type is used, while without it the assertion fails at once.
 //! 5. A field whose type names the deriving type itself (`Vec<Box<Tree<T>>>`)
 //!    gets no bound: the bound would require the impl being defined, which
 //!    rustc cannot prove without overflowing. Inside the impl the field is
@@ -89,6 +91,13 @@ pub(crate) fn erase_lifetimes(generics: &Generics) -> (Generics, TokenStream) {
     (erased, args)
 }
 
+/// Which trait bounds are being inferred; they differ in rule 4.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Inferring {
+    Trace,
+    GcFree,
+}
+
 /// The inferred `where` predicates for `types` (the types of the fields that
 /// the derive checks), by the rules in the module docs.
 pub(crate) fn infer<'a>(
@@ -96,12 +105,17 @@ pub(crate) fn infer<'a>(
     self_ident: &Ident,
     types: impl Iterator<Item = &'a Type>,
     trait_path: &Path,
+    inferring: Inferring,
 ) -> Vec<WherePredicate> {
     let params: HashSet<&Ident> = generics.type_params().map(|param| &param.ident).collect();
     let mut bounded: Vec<&Type> = Vec::new();
     for ty in types {
+        let holds_gc = match inferring {
+            Inferring::Trace => is_gc_pointer(ty),
+            Inferring::GcFree => contains_gc_pointer(ty),
+        };
         if mentions_type_param(ty, &params)
-            && !is_gc_pointer(ty)
+            && !holds_gc
             && !mentions_ident(ty, self_ident)
             && !bounded.contains(&ty)
         {
@@ -131,11 +145,11 @@ pub(crate) fn replace_self(ty: &Type, self_ty: &Type) -> Type {
     struct Replace<'a>(&'a Type);
     impl VisitMut for Replace<'_> {
         fn visit_type_mut(&mut self, ty: &mut Type) {
-            if let Type::Path(TypePath { qself: None, path }) = ty {
-                if path.is_ident("Self") {
-                    *ty = self.0.clone();
-                    return;
-                }
+            if let Type::Path(TypePath { qself: None, path }) = ty
+                && path.is_ident("Self")
+            {
+                *ty = self.0.clone();
+                return;
             }
             visit_mut::visit_type_mut(self, ty);
         }
@@ -155,12 +169,12 @@ fn mentions_type_param(ty: &Type, params: &HashSet<&Ident>) -> bool {
     }
     impl<'ast> Visit<'ast> for Find<'_> {
         fn visit_type_path(&mut self, ty: &'ast TypePath) {
-            if ty.qself.is_none() && ty.path.leading_colon.is_none() {
-                if let Some(first) = ty.path.segments.first() {
-                    if self.params.contains(&first.ident) {
-                        self.found = true;
-                    }
-                }
+            if ty.qself.is_none()
+                && ty.path.leading_colon.is_none()
+                && let Some(first) = ty.path.segments.first()
+                && self.params.contains(&first.ident)
+            {
+                self.found = true;
             }
             visit::visit_type_path(self, ty);
         }
@@ -198,7 +212,9 @@ fn mentions_ident(ty: &Type, ident: &Ident) -> bool {
             visit::visit_path_segment(self, segment);
         }
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            if tokens_contain(mac.tokens.clone(), &|ident| ident == self.ident || ident == "Self") {
+            if tokens_contain(mac.tokens.clone(), &|ident| {
+                ident == self.ident || ident == "Self"
+            }) {
                 self.found = true;
             }
         }
@@ -222,7 +238,7 @@ fn tokens_contain(tokens: TokenStream, pred: &dyn Fn(&Ident) -> bool) -> bool {
 
 /// Whether `ty` is syntactically `Gc<..>` or `Weak<..>` (by last path
 /// segment, so `rudo_gc::Gc<T>` counts too).
-fn is_gc_pointer(ty: &Type) -> bool {
+pub(crate) fn is_gc_pointer(ty: &Type) -> bool {
     match ty {
         Type::Group(group) => is_gc_pointer(&group.elem),
         Type::Paren(paren) => is_gc_pointer(&paren.elem),
@@ -232,6 +248,23 @@ fn is_gc_pointer(ty: &Type) -> bool {
             .is_some_and(|last| last.ident == "Gc" || last.ident == "Weak"),
         _ => false,
     }
+}
+
+/// Whether `Gc<..>` or `Weak<..>` appears anywhere in `ty`.
+fn contains_gc_pointer(ty: &Type) -> bool {
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_type(&mut self, ty: &'ast Type) {
+            if is_gc_pointer(ty) {
+                self.0 = true;
+            }
+            visit::visit_type(self, ty);
+        }
+    }
+
+    let mut find = Find(false);
+    find.visit_type(ty);
+    find.0
 }
 
 #[cfg(test)]
@@ -252,10 +285,16 @@ mod tests {
             syn::Data::Union(_) => unreachable!(),
         };
         let trace: Path = parse_quote!(::rudo_gc::Trace);
-        infer(&input.generics, &input.ident, types.iter(), &trace)
-            .iter()
-            .map(|p| p.to_token_stream().to_string())
-            .collect()
+        infer(
+            &input.generics,
+            &input.ident,
+            types.iter(),
+            &trace,
+            Inferring::Trace,
+        )
+        .iter()
+        .map(|p| p.to_token_stream().to_string())
+        .collect()
     }
 
     #[test]
@@ -268,10 +307,7 @@ mod tests {
     fn generic_fields_are_bounded_by_their_type() {
         assert_eq!(
             inferred(parse_quote! { struct S<T, U> { a: T, b: Vec<U>, c: T, d: u8 } }),
-            [
-                "T : :: rudo_gc :: Trace",
-                "Vec < U > : :: rudo_gc :: Trace"
-            ]
+            ["T : :: rudo_gc :: Trace", "Vec < U > : :: rudo_gc :: Trace"]
         );
         assert_eq!(
             inferred(parse_quote! { enum E<T: Iterator> { A(T::Item), B(<T as Iterator>::Item) } }),
@@ -295,9 +331,34 @@ mod tests {
     }
 
     #[test]
+    fn gc_free_leaves_anything_holding_a_gc_unbounded() {
+        let input: DeriveInput = parse_quote! {
+            struct S<T> { a: Option<Gc<T>>, b: Vec<(T, Weak<u8>)>, c: Vec<T> }
+        };
+        let types: Vec<Type> = match &input.data {
+            syn::Data::Struct(data) => data.fields.iter().map(|f| f.ty.clone()).collect(),
+            _ => unreachable!(),
+        };
+        let gc_free: Path = parse_quote!(GcFree);
+        let bounds: Vec<String> = infer(
+            &input.generics,
+            &input.ident,
+            types.iter(),
+            &gc_free,
+            Inferring::GcFree,
+        )
+        .iter()
+        .map(|p| p.to_token_stream().to_string())
+        .collect();
+        assert_eq!(bounds, ["Vec < T > : GcFree"]);
+    }
+
+    #[test]
     fn recursive_fields_are_not_bounded() {
         assert_eq!(
-            inferred(parse_quote! { struct Tree<T> { v: T, kids: Vec<Box<Tree<T>>>, me: Option<Box<Self>> } }),
+            inferred(
+                parse_quote! { struct Tree<T> { v: T, kids: Vec<Box<Tree<T>>>, me: Option<Box<Self>> } }
+            ),
             ["T : :: rudo_gc :: Trace"]
         );
     }
@@ -330,7 +391,10 @@ mod tests {
         let mut generics: Generics = parse_quote!(<'a, T: 'a, const N: usize>);
         generics.where_clause = Some(parse_quote!(where for<'x> T: Fn(&'x u8) -> &'a u8));
         let (erased, args) = erase_lifetimes(&generics);
-        assert_eq!(erased.to_token_stream().to_string(), "< T : 'static , const N : usize >");
+        assert_eq!(
+            erased.to_token_stream().to_string(),
+            "< T : 'static , const N : usize >"
+        );
         assert_eq!(
             erased.where_clause.to_token_stream().to_string(),
             "where for < 'x > T : Fn (& 'x u8) -> & 'static u8"

@@ -75,6 +75,7 @@ fn expand(container: &Container<'_>) -> TokenStream {
             ident,
             field_types.iter().map(|(ty, _)| ty),
             &trait_path,
+            bound::Inferring::GcFree,
         ),
     };
     let where_clause = bound::extend_where(generics.where_clause.as_ref(), bounds);
@@ -139,17 +140,26 @@ mod tests {
 
     #[test]
     fn gc_fields_are_asserted_not_bounded() {
-        let out = expand(parse_quote! { struct S<T> { a: Gc<T> } });
+        let out = expand(parse_quote! { struct S<T> { a: Option<Gc<T>> } });
         assert!(out.contains("for S < T > { }"), "{out}");
-        assert!(out.contains("__assert_gc_free :: < Gc < T > > ()"), "{out}");
+        assert!(
+            out.contains("__assert_gc_free :: < Option < Gc < T > > > ()"),
+            "{out}"
+        );
     }
 
     #[test]
     fn enums_and_unions() {
         let out = expand(parse_quote! { enum E { A, B(u8), C { x: u16 } } });
-        assert!(out.contains("__assert_gc_free :: < u8 > () ; __assert_gc_free :: < u16 > () ;"), "{out}");
+        assert!(
+            out.contains("__assert_gc_free :: < u8 > () ; __assert_gc_free :: < u16 > () ;"),
+            "{out}"
+        );
         let out = expand(parse_quote! { union U { a: u8, b: f32 } });
-        assert!(out.contains("__assert_gc_free :: < u8 > () ; __assert_gc_free :: < f32 > () ;"), "{out}");
+        assert!(
+            out.contains("__assert_gc_free :: < u8 > () ; __assert_gc_free :: < f32 > () ;"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -168,7 +178,10 @@ mod tests {
     fn skip_is_an_error_with_a_fallback() {
         let out = expand(parse_quote! { struct S { #[gc(skip)] a: u8 } });
         assert_eq!(out.matches("compile_error").count(), 1, "{out}");
-        assert!(out.contains("unsafe impl :: rudo_gc :: GcFree for S { }"), "{out}");
+        assert!(
+            out.contains("unsafe impl :: rudo_gc :: GcFree for S { }"),
+            "{out}"
+        );
         assert!(!out.contains("__check"), "{out}");
     }
 }

@@ -8,12 +8,14 @@
 //! where /* the type's own where clause */, /* inferred or given bounds */
 //! {
 //!     const NEEDS_TRACE: bool = false;     // only if no field is traced
+//!     const NEEDS_DROP: bool = false || <Field as ::rudo_gc::Trace>::NEEDS_DROP || ..;
+//!                                          // unless `#[gc(unsafe_drop)]`
 //!     #[inline]
 //!     fn trace(&self, visitor: &mut ::rudo_gc::Visitor) {
-//!         ::rudo_gc::Trace::trace(&self.field, visitor);          // structs
-//!         match self {                                           // enums
+//!         <Field as ::rudo_gc::Trace>::trace(&self.field, visitor);   // structs
+//!         match self {                                               // enums
 //!             Self::Variant { field: __binding_0, .. } => {
-//!                 ::rudo_gc::Trace::trace(__binding_0, visitor);
+//!                 <Field as ::rudo_gc::Trace>::trace(__binding_0, visitor);
 //!             }
 //!         }
 //!     }
@@ -28,9 +30,8 @@
 //! For invalid input the expansion is the errors plus an impl with an empty
 //! `trace`, so the only messages the user sees are the derive's own.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned as _;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
 use syn::{DeriveInput, Path, parse_quote};
 
 use crate::bound;
@@ -72,6 +73,7 @@ fn expand(container: &Container<'_>) -> TokenStream {
             ident,
             container.traced_fields().map(|field| field.ty),
             &trait_path,
+            bound::Inferring::Trace,
         ),
     };
     let where_clause = bound::extend_where(generics.where_clause.as_ref(), bounds);
@@ -79,24 +81,32 @@ fn expand(container: &Container<'_>) -> TokenStream {
 
     let (needs_trace, visitor, body) = if container.traced_fields().next().is_none() {
         (
-            quote!(const NEEDS_TRACE: bool = false;),
+            quote!(
+                const NEEDS_TRACE: bool = false;
+            ),
             quote!(_),
             TokenStream::new(),
         )
     } else {
-        (TokenStream::new(), quote!(visitor), trace_body(container, &krate))
+        (
+            TokenStream::new(),
+            quote!(visitor),
+            trace_body(container, &krate),
+        )
     };
 
-    let drop_guard = if container.attrs.unsafe_drop.is_some() {
-        TokenStream::new()
+    let (drop_guard, needs_drop) = if container.attrs.unsafe_drop.is_some() {
+        // The type's own `Drop` runs: keep the trait's default (`true`).
+        (TokenStream::new(), TokenStream::new())
     } else {
-        drop_guard(container)
+        (drop_guard(container), needs_drop(container, &krate))
     };
 
     quote! {
         #[automatically_derived]
         unsafe impl #impl_generics #trait_path for #ident #ty_generics #where_clause {
             #needs_trace
+            #needs_drop
 
             #[inline]
             fn trace(&self, #visitor: &mut #krate::Visitor) {
@@ -108,15 +118,33 @@ fn expand(container: &Container<'_>) -> TokenStream {
     }
 }
 
+/// `const NEEDS_DROP: bool = ...;` for a type without a `Drop` impl: it needs
+/// dropping iff a field does. Traced fields answer through their own
+/// `NEEDS_DROP` (false for `Gc`/`Weak`, whose drops the collector makes
+/// inert); skipped fields through `core::mem::needs_drop`.
+///
+/// This constant cannot depend on itself: a recursive type recurses through
+/// an indirection (`Gc`, `Box`, `Vec`, ...), and every indirection answers
+/// without consulting its pointee.
+fn needs_drop(container: &Container<'_>, krate: &Path) -> TokenStream {
+    let terms = container.fields().map(|field| {
+        let ty = field.ty;
+        if field.skip {
+            quote!(::core::mem::needs_drop::<#ty>())
+        } else {
+            quote!(<#ty as #krate::Trace>::NEEDS_DROP)
+        }
+    });
+    quote!(const NEEDS_DROP: bool = false #(|| #terms)*;)
+}
+
 /// The body of `trace` for a type with at least one traced field.
 fn trace_body(container: &Container<'_>, krate: &Path) -> TokenStream {
     match &container.body {
         Body::Struct(fields) => {
             let calls = fields.iter().filter(|field| !field.skip).map(|field| {
                 let member = &field.member;
-                let span = call_span(field);
-                let place = quote_spanned!(span=> &self.#member);
-                trace_call(field, krate, &place)
+                trace_call(field, krate, &quote!(&self.#member))
             });
             quote!(#(#calls)*)
         }
@@ -158,20 +186,18 @@ fn trace_body(container: &Container<'_>, krate: &Path) -> TokenStream {
     }
 }
 
-/// `::rudo_gc::Trace::trace(place, visitor);`, spanned at the field so an
-/// unsatisfied `Trace` bound points at the field's type.
+/// `<FieldTy as ::rudo_gc::Trace>::trace(place, visitor);`
+///
+/// The call names the field's type, with the type's own spans, so an
+/// unsatisfied `Trace` bound is reported at the field's type. Every other
+/// token keeps the call-site span: giving them the field's span too would
+/// make names like `visitor` resolve with the field's hygiene, which differs
+/// from the derive's when the field comes from a `macro_rules!` body.
 fn trace_call(field: &Field<'_>, krate: &Path, place: &TokenStream) -> TokenStream {
-    let span = call_span(field);
-    quote_spanned! {span=>
-        #krate::Trace::trace(#place, visitor);
+    let ty = field.ty;
+    quote! {
+        <#ty as #krate::Trace>::trace(#place, visitor);
     }
-}
-
-/// The field's location, resolved at the call site so that the generated
-/// tokens' names (`visitor`, `self`, the crate path) resolve like the rest of
-/// the expansion.
-fn call_span(field: &Field<'_>) -> Span {
-    field.ty.span().resolved_at(Span::call_site())
 }
 
 fn binding(index: usize) -> syn::Ident {
@@ -232,7 +258,10 @@ mod tests {
     fn unit_struct_needs_no_trace() {
         let out = expand(parse_quote! { struct S; });
         assert!(out.contains("const NEEDS_TRACE : bool = false ;"), "{out}");
-        assert!(out.contains("fn trace (& self , _ : & mut :: rudo_gc :: Visitor) { }"), "{out}");
+        assert!(
+            out.contains("fn trace (& self , _ : & mut :: rudo_gc :: Visitor) { }"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -240,7 +269,7 @@ mod tests {
         let out = expand(parse_quote! { struct S { a: u8, #[gc(skip)] b: u8, c: u8 } });
         assert!(!out.contains("NEEDS_TRACE"), "{out}");
         assert!(out.contains(
-            ":: rudo_gc :: Trace :: trace (& self . a , visitor) ; :: rudo_gc :: Trace :: trace (& self . c , visitor) ;"
+            "< u8 as :: rudo_gc :: Trace > :: trace (& self . a , visitor) ; < u8 as :: rudo_gc :: Trace > :: trace (& self . c , visitor) ;"
         ), "{out}");
         assert!(!out.contains("self . b"), "{out}");
     }
@@ -248,7 +277,10 @@ mod tests {
     #[test]
     fn tuple_struct() {
         let out = expand(parse_quote! { struct S(#[gc(skip)] u8, u16); });
-        assert!(out.contains(":: rudo_gc :: Trace :: trace (& self . 1 , visitor) ;"), "{out}");
+        assert!(
+            out.contains("< u16 as :: rudo_gc :: Trace > :: trace (& self . 1 , visitor) ;"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -258,7 +290,7 @@ mod tests {
         });
         assert!(out.contains("Self :: A { .. } => { }"), "{out}");
         assert!(out.contains(
-            "Self :: B { 1 : __binding_0 , .. } => { :: rudo_gc :: Trace :: trace (__binding_0 , visitor) ; }"
+            "Self :: B { 1 : __binding_0 , .. } => { < u16 as :: rudo_gc :: Trace > :: trace (__binding_0 , visitor) ; }"
         ), "{out}");
         assert!(out.contains("Self :: C { x : __binding_0 , .. }"), "{out}");
     }
@@ -298,8 +330,14 @@ mod tests {
             #[gc(crate = "crate::my_gc")]
             struct S { x: u8 }
         });
-        assert!(out.contains("unsafe impl crate :: my_gc :: Trace for S"), "{out}");
-        assert!(out.contains("crate :: my_gc :: Trace :: trace (& self . x , visitor)"), "{out}");
+        assert!(
+            out.contains("unsafe impl crate :: my_gc :: Trace for S"),
+            "{out}"
+        );
+        assert!(
+            out.contains("< u8 as crate :: my_gc :: Trace > :: trace (& self . x , visitor)"),
+            "{out}"
+        );
         assert!(!out.contains("rudo_gc"), "{out}");
     }
 

@@ -77,7 +77,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// use rudo_gc::{Gc, Trace, Weak};
 ///
 /// #[derive(Trace)]
-/// struct Tree<T> {
+/// struct Tree<T: 'static> {
 ///     value: T,
 ///     children: Vec<Gc<Tree<T>>>,
 ///     parent: Option<Weak<Tree<T>>>,
@@ -157,7 +157,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// # use rudo_gc::{Gc, Trace};
 /// #[derive(Trace)]
 /// #[gc(bound = "T: Trace")]
-/// struct Forest<T> {
+/// struct Forest<T: 'static> {
 ///     trees: Vec<(T, Box<Forest<T>>)>,
 /// }
 /// ```
@@ -178,6 +178,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// struct Node {
 ///     next: Option<my_gc::Gc<Node>>,
 /// }
+/// # fn main() {}
 /// ```
 #[proc_macro_derive(Trace, attributes(gc))]
 pub fn derive_trace(input: TokenStream) -> TokenStream {
@@ -211,7 +212,9 @@ pub fn derive_trace(input: TokenStream) -> TokenStream {
 ///
 /// Works on structs, enums and unions (every field is checked, whichever is
 /// active); lifetime parameters are rejected. Bounds are inferred as for
-/// `Trace` (with `GcFree` in place of `Trace`); `#[gc(crate = "...")]` and
+/// `Trace` (with `GcFree` in place of `Trace`), except that a field type
+/// containing `Gc` or `Weak` is never bounded, so it fails the check at once
+/// instead of leaving an impl that never applies. `#[gc(crate = "...")]` and
 /// `#[gc(bound = "...")]` (or `bound(gc_free = "...")`) work the same way, and
 /// `#[gc(unsafe_drop)]` is accepted and ignored, so that one attribute serves a
 /// type deriving both.

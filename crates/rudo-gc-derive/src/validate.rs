@@ -11,14 +11,17 @@
 //!    active.)
 //! 3. `Trace` is not derived for `#[repr(packed)]` types with traced fields:
 //!    tracing borrows each field, and a packed field may be unaligned.
-//! 4. `GcFree` rejects `#[gc(skip)]`: it must check every field.
-//! 5. Options are where they belong (see [`attr`](crate::attr)).
+//! 4. `GcFree` rejects `#[gc(skip)]` (it must check every field) and fields
+//!    that are syntactically `Gc<..>` or `Weak<..>`, with a clearer message
+//!    than the generated assertion would give.
+//! 5. Options are where they belong (see [`attr`]).
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
 use syn::{Attribute, Data, DeriveInput, Generics, Ident, Index, Member, Type};
 
 use crate::attr::{self, ContainerAttrs};
+use crate::bound;
 use crate::errors::Errors;
 
 /// Which derive is running.
@@ -58,7 +61,7 @@ pub(crate) struct Variant<'a> {
 }
 
 pub(crate) struct Field<'a> {
-    /// The field's name or index, spanned at the field.
+    /// The field's name or index.
     pub(crate) member: Member,
     pub(crate) ty: &'a Type,
     /// `#[gc(skip)]`: neither traced nor bounded.
@@ -133,15 +136,15 @@ pub(crate) fn validate(input: &DeriveInput, derive: Derive) -> (Container<'_>, s
         body,
     };
 
-    if derive == Derive::Trace && !matches!(container.body, Body::Union(_)) {
-        if let Some(span) = packed(&input.attrs) {
-            if container.traced_fields().next().is_some() {
-                errors.push_at(
-                    span,
-                    "`Trace` cannot be derived for `#[repr(packed)]` types: tracing borrows each field, and packed fields may be unaligned; implement `Trace` by hand, copying each field out first",
-                );
-            }
-        }
+    if derive == Derive::Trace
+        && !matches!(container.body, Body::Union(_))
+        && let Some(span) = packed(&input.attrs)
+        && container.traced_fields().next().is_some()
+    {
+        errors.push_at(
+            span,
+            "`Trace` cannot be derived for `#[repr(packed)]` types: tracing borrows each field, and packed fields may be unaligned; implement `Trace` by hand, copying each field out first",
+        );
     }
 
     (container, errors.finish())
@@ -165,12 +168,17 @@ fn fields<'a>(
                     ),
                 );
             }
+            if derive == Derive::GcFree && bound::is_gc_pointer(&field.ty) {
+                // The assertion would catch this too, but with the core's
+                // generic "may hold a `Gc`" message; say what is wrong here.
+                errors.push(syn::Error::new_spanned(
+                    &field.ty,
+                    "a `GcFree` type cannot have a `Gc` or `Weak` field: `GcFree` promises the type holds no GC pointer; derive only `Trace` for this type",
+                ));
+            }
             let member = match &field.ident {
                 Some(ident) => Member::Named(ident.clone()),
-                None => Member::Unnamed(Index {
-                    index: index as u32,
-                    span: field.ty.span(),
-                }),
+                None => Member::Unnamed(Index::from(index)),
             };
             Field {
                 member,
@@ -217,7 +225,13 @@ mod tests {
         for derive in [Derive::Trace, Derive::GcFree] {
             assert!(check(parse_quote! { struct S; }, derive).is_empty());
             assert!(check(parse_quote! { struct S(u32, String); }, derive).is_empty());
-            assert!(check(parse_quote! { struct S<T, const N: usize> { x: [T; N] } }, derive).is_empty());
+            assert!(
+                check(
+                    parse_quote! { struct S<T, const N: usize> { x: [T; N] } },
+                    derive
+                )
+                .is_empty()
+            );
             assert!(check(parse_quote! { enum E {} }, derive).is_empty());
             assert!(check(parse_quote! { enum E { A, B(u8), C { x: u8 } } }, derive).is_empty());
         }
@@ -225,7 +239,10 @@ mod tests {
 
     #[test]
     fn rejects_lifetimes() {
-        let errors = check(parse_quote! { struct S<'a, 'b, T>(&'a T, &'b T); }, Derive::Trace);
+        let errors = check(
+            parse_quote! { struct S<'a, 'b, T>(&'a T, &'b T); },
+            Derive::Trace,
+        );
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!(
             errors[0],
@@ -240,7 +257,9 @@ mod tests {
         let errors = check(parse_quote! { union U { a: u32, b: f32 } }, Derive::Trace);
         assert_eq!(
             errors,
-            ["`Trace` cannot be derived for unions: the collector cannot know which field is active; implement `Trace` by hand"]
+            [
+                "`Trace` cannot be derived for unions: the collector cannot know which field is active; implement `Trace` by hand"
+            ]
         );
         assert!(check(parse_quote! { union U { a: u32, b: f32 } }, Derive::GcFree).is_empty());
     }
@@ -251,7 +270,10 @@ mod tests {
         assert!(check(input.clone(), Derive::Trace).is_empty());
         let errors = check(input, Derive::GcFree);
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert!(errors[0].contains("GcFree checks every field; a type with a Gc field cannot be GcFree"));
+        assert!(
+            errors[0]
+                .contains("GcFree checks every field; a type with a Gc field cannot be GcFree")
+        );
     }
 
     #[test]
@@ -267,13 +289,45 @@ mod tests {
     }
 
     #[test]
+    fn gc_fields_are_rejected_on_gc_free_only() {
+        let input: DeriveInput =
+            parse_quote! { struct S { a: Gc<u8>, b: rudo_gc::Weak<u8>, c: Vec<Gc<u8>> } };
+        assert!(check(input.clone(), Derive::Trace).is_empty());
+        let errors = check(input, Derive::GcFree);
+        // `Vec<Gc<u8>>` is left to the generated assertion.
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("a `GcFree` type cannot have a `Gc` or `Weak` field"));
+    }
+
+    #[test]
     fn packed_with_traced_fields() {
-        let errors = check(parse_quote! { #[repr(C, packed(2))] struct S { x: u64 } }, Derive::Trace);
+        let errors = check(
+            parse_quote! { #[repr(C, packed(2))] struct S { x: u64 } },
+            Derive::Trace,
+        );
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("`Trace` cannot be derived for `#[repr(packed)]` types"));
-        assert!(check(parse_quote! { #[repr(packed)] struct S { #[gc(skip)] x: u64 } }, Derive::Trace).is_empty());
-        assert!(check(parse_quote! { #[repr(packed)] struct S { x: u64 } }, Derive::GcFree).is_empty());
-        assert!(check(parse_quote! { #[repr(C, align(8))] struct S { x: u64 } }, Derive::Trace).is_empty());
+        assert!(
+            check(
+                parse_quote! { #[repr(packed)] struct S { #[gc(skip)] x: u64 } },
+                Derive::Trace
+            )
+            .is_empty()
+        );
+        assert!(
+            check(
+                parse_quote! { #[repr(packed)] struct S { x: u64 } },
+                Derive::GcFree
+            )
+            .is_empty()
+        );
+        assert!(
+            check(
+                parse_quote! { #[repr(C, align(8))] struct S { x: u64 } },
+                Derive::Trace
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -51,7 +51,8 @@
 //! - [`Gc`], [`Weak`]: pointers. `Gc<str>` and `Gc<[T]>` too.
 //! - [`Trace`], [`Visitor`], [`GcFree`]: how the collector sees your types.
 //! - [`GcCell`]: interior mutability the collector can see into.
-//! - [`collect`], [`stats`], [`set_config`]: control and observation.
+//! - [`collect`], [`collect_minor`], [`stats`], [`set_config`]: control and
+//!   observation.
 //! - [`heap::find_gc_box`]: interior-pointer lookup.
 //!
 //! ## Threads
@@ -81,7 +82,7 @@ mod sync;
 mod trace;
 
 pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
-pub use gc::collect;
+pub use gc::{collect, collect_minor};
 pub use gc::config::{GcConfig, config, set_config};
 pub use gc::stats::{GcStats, PhaseTimes, stats};
 pub use ptr::{Gc, Weak};

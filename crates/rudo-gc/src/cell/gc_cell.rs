@@ -170,6 +170,7 @@ impl<T: ?Sized> GcCell<T> {
 // only makes the contents look externally referenced.
 unsafe impl<T: ?Sized + Trace> Trace for GcCell<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const NEEDS_DROP: bool = T::NEEDS_DROP;
 
     #[inline]
     fn trace(&self, visitor: &mut Visitor) {

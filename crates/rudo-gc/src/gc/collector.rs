@@ -1,7 +1,14 @@
 //! One collection of a thread's heap: trial deletion, mark, fix-up, sweep.
 //!
-//! The set S is every object of the calling thread's heap that is not already
-//! dead. The steps, numbered as in `docs/architecture.md` ("Roots"):
+//! The set S is, for a *major* collection, every object of the calling
+//! thread's heap that is not already dead; for a *minor* collection, only the
+//! young ones (allocated since the last collection; see `heap::local` rule 3).
+//! A minor collection is the same algorithm: edges from old objects are not
+//! subtracted, so a young object referenced by an old one keeps a count above
+//! its internal references and survives. The counts are the remembered set;
+//! there is no write barrier. Survivors are promoted (their `old` bit is set).
+//!
+//! The steps, numbered as in `docs/architecture.md` ("Roots"):
 //!
 //! 1. **Subtract.** Trace every object of S; for each edge into S count one
 //!    internal reference of the target (`Scratch::internal`).
@@ -10,16 +17,19 @@
 //!    a thread-local) and is a root.
 //! 3. **Mark.** From the roots, through edges into S, with an explicit work
 //!    list. Unmarked objects of S are dead.
-//! 4. **Fix up.** Flag every dead object `DEAD`, then trace it once more and
-//!    give back the counts its edges hold on survivors (strong edges to live
-//!    targets, all weak edges). After this no live count depends on a dead
-//!    object, so dead values can be dropped in any order.
+//! 4. **Fix up.** Flag every dead object `DEAD`. Give back the counts dead
+//!    objects hold on survivors: for a live object of S, the references from
+//!    dead objects are exactly what is left of its internal count after the
+//!    mark pass took off the live edges (see `trace::visitor`); edges leaving
+//!    S and weak edges are given back by tracing the few dead objects flagged
+//!    for it in step 1. After this no live count depends on a dead object, so
+//!    dead values can be dropped in any order.
 //! 5. **Destroy.** With `Gc::drop`/`Weak::drop` inert on this thread, drop
 //!    every dead value (`sweep_values`), outside any borrow of the heap, so the
-//!    drops may allocate.
-//! 6. **Free.** Release dead slots whose weak count is zero; keep the others as
-//!    *zombies* (header alive, value gone) until their last `Weak` is dropped
-//!    and a later collection frees them.
+//!    drops may allocate; then free its slot unless `Weak`s still point to it.
+//! 6. **Keep zombies.** A dead object with weak references keeps its slot
+//!    (header alive, value gone) until its last `Weak` is dropped and a later
+//!    collection frees it.
 //!
 //! Invariants:
 //!
@@ -33,6 +43,8 @@
 //!   (counts were partly given back and cannot be restored). A panic in a
 //!   destructor in step 5 is caught, the sweep finishes, and the panic resumes
 //!   afterwards.
+//! - Memory a destructor allocates in step 5 is never in the dead bitmaps, so
+//!   it cannot be dropped or freed by this collection.
 
 use core::cell::RefCell;
 use core::ptr::NonNull;
@@ -54,24 +66,38 @@ static EPOCH: AtomicU64 = AtomicU64::new(1);
 /// Why a collection was requested.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Trigger {
-    /// `collect()`: skipped when nothing changed since the last collection.
+    /// `collect()`: a major collection, skipped when nothing changed since the
+    /// last collection.
     Explicit,
-    /// The allocation budget ran out.
+    /// `collect_minor()`: a minor collection, skipped likewise.
+    ExplicitMinor,
+    /// The young allocation budget ran out: minor, or major if the heap grew by
+    /// the growth factor since the last major collection.
     Budget,
-    /// The thread is exiting: always run.
+    /// The thread is exiting: always a major collection.
     ThreadExit,
 }
 
 /// Buffers reused from one collection to the next.
 pub(crate) struct Scratch {
     internal: Vec<u32>,
+    /// Strong counts read in the subtract pass, so that finding roots scans
+    /// two arrays instead of touching every object header again.
+    strong: Vec<u32>,
+    fixup: Vec<u64>,
     worklist: Vec<NonNull<GcHeader>>,
     pages: Vec<PagePtr>,
 }
 
 impl Scratch {
     pub(crate) const fn new() -> Self {
-        Scratch { internal: Vec::new(), worklist: Vec::new(), pages: Vec::new() }
+        Scratch {
+            internal: Vec::new(),
+            strong: Vec::new(),
+            fixup: Vec::new(),
+            worklist: Vec::new(),
+            pages: Vec::new(),
+        }
     }
 }
 
@@ -79,10 +105,12 @@ impl Scratch {
 struct SweepPlan {
     /// Pages holding objects found dead (their mark bitmaps hold dead bits).
     pages: Vec<PagePtr>,
+    /// Every page the collection visited.
+    visited: Vec<PagePtr>,
     /// Zombies whose weak count had reached zero: free their slots.
     zombies: Vec<(PagePtr, usize)>,
     dead_objects: usize,
-    dead_bytes: usize,
+    minor: bool,
     started: Instant,
     phases: stats::PhaseTimes,
 }
@@ -115,18 +143,23 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
             stats::record_skipped();
             return false;
         }
+        let minor = match trigger {
+            Trigger::Explicit | Trigger::ThreadExit => false,
+            Trigger::ExplicitMinor => true,
+            Trigger::Budget => !config::wants_major(heap.used_bytes, heap.used_after_major),
+        };
         heap.collecting = true;
         drop(heap);
         let guard = AbandonGuard(cell);
-        let plan = trace_phase(&mut cell.borrow_mut());
+        let plan = trace_phase(&mut cell.borrow_mut(), minor);
         core::mem::forget(guard);
         plan
     };
     let sweep_start = Instant::now();
     mutator::set_sweeping(true);
-    let panic = sweep_values(&plan.pages);
+    let (freed_bytes, panic) = sweep_values(&plan.pages);
     mutator::set_sweeping(false);
-    free_phase(&mut cell.borrow_mut(), plan, sweep_start);
+    free_phase(&mut cell.borrow_mut(), plan, freed_bytes, sweep_start);
     if let Some(payload) = panic {
         resume_unwind(payload);
     }
@@ -134,139 +167,201 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
 }
 
 /// Steps 1-4.
-fn trace_phase(heap: &mut LocalHeap) -> SweepPlan {
+fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     let started = Instant::now();
     let mut phases = stats::PhaseTimes::default();
     let epoch = EPOCH.fetch_add(1, Relaxed) + 1;
+    heap.reset_caches();
+    let young = heap.take_young();
     let LocalHeap { small, large, scratch, .. } = heap;
-    let Scratch { internal, worklist, pages } = scratch;
+    let Scratch { internal, strong, fixup, worklist, pages } = scratch;
     pages.clear();
-    pages.extend(small.iter().copied());
-    pages.extend(large.iter().copied());
+    if minor {
+        pages.extend(young);
+    } else {
+        pages.extend(small.iter().copied());
+        pages.extend(large.iter().copied());
+    }
 
     let mut total = 0;
     for &page in pages.iter() {
         page.enrol(epoch, total);
-        page.clear_marks();
+        page.reset_marks(minor);
         total += page.slot_count();
     }
     internal.clear();
     internal.resize(total, 0);
+    strong.clear();
+    strong.resize(total, 0);
+    fixup.clear();
+    fixup.resize(total.div_ceil(64), 0);
     worklist.clear();
 
-    // 1. Subtract. Zombies are marked so that they are neither roots nor dead.
+    // 1. Subtract, over the objects of S: allocated and not premarked (old
+    // objects in a minor collection are). Zombies are marked so that they are
+    // neither roots nor dead.
     let mut zombies = Vec::new();
     {
-        // SAFETY: `internal` and `worklist` are borrowed for this block only.
-        let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, internal, worklist) };
+        // SAFETY: the scratch buffers are borrowed for this block only.
+        let mut visitor =
+            unsafe { Visitor::new(Pass::Subtract, epoch, minor, internal, fixup, worklist) };
         for &page in pages.iter() {
             let slot_size = page.slot_size();
-            page.for_each_allocated(|index| {
-                let object = page.slot(index);
-                // SAFETY: allocated slots hold initialised headers.
-                let header = unsafe { GcHeader::from_ptr(object) };
-                if header.is_dead() {
-                    page.test_and_mark(index);
-                    if header.weak() == 0 {
-                        zombies.push((page, index));
-                    }
-                } else if let Some(trace) = header.vtable().trace {
-                    // SAFETY: a live object of this vtable's type, traced
-                    // with its slot size.
-                    unsafe { trace(object.cast(), slot_size, &mut visitor) };
-                }
-            });
-        }
-    }
-    phases.subtract = started.elapsed();
-
-    // 2. Roots, and 3. mark.
-    let mark_start = Instant::now();
-    for &page in pages.iter() {
-        let base = page.scratch_base();
-        page.for_each_allocated(|index| {
-            if page.is_marked(index) {
-                return;
-            }
-            let object = page.slot(index);
-            // SAFETY: allocated, initialised, not dead (dead ones are marked).
-            let header = unsafe { GcHeader::from_ptr(object) };
-            if header.strong() > internal[base + index] {
-                page.test_and_mark(index);
-                if header.vtable().trace.is_some() {
-                    worklist.push(object.cast());
-                }
-            }
-        });
-    }
-    {
-        let mut pending = core::mem::take(worklist);
-        // SAFETY: `internal` and `pending` are borrowed for this block only.
-        let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, internal, &mut pending) };
-        while let Some(object) = visitor.pop_work() {
-            // SAFETY: queued objects are live, marked and traceable.
-            let header = unsafe { GcHeader::from_ptr(object.cast()) };
-            // SAFETY: as above.
-            let page = unsafe { PagePtr::of_object(object.cast()) };
-            let trace = header.vtable().trace.expect("only traceable objects are queued");
-            // SAFETY: a live object of this vtable's type.
-            unsafe { trace(object, page.slot_size(), &mut visitor) };
-        }
-        drop(visitor);
-        *worklist = pending;
-    }
-    phases.mark = mark_start.elapsed();
-
-    // 4. Fix up: flag every dead object first, then give back its edges.
-    let fix_start = Instant::now();
-    let mut dead_pages = Vec::new();
-    let (mut dead_objects, mut dead_bytes) = (0, 0);
-    for &page in pages.iter() {
-        let mut any = false;
-        page.for_each_allocated(|index| {
-            if !page.is_marked(index) {
-                // SAFETY: allocated, initialised.
-                unsafe { GcHeader::from_ptr(page.slot(index)) }.set_dead();
-                any = true;
-            }
-        });
-        if any {
-            dead_pages.push(page);
-        }
-    }
-    {
-        // SAFETY: borrowed for this block only.
-        let mut visitor = unsafe { Visitor::new(Pass::FixUp, epoch, internal, worklist) };
-        for &page in &dead_pages {
-            let slot_size = page.slot_size();
+            let base = page.scratch_base();
             for w in 0..page.bitmap_words() {
-                let dead = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
-                dead_objects += dead.count_ones() as usize;
-                dead_bytes += dead.count_ones() as usize * slot_size;
-                let mut bits = dead;
+                let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
                 while bits != 0 {
                     let index = w * 64 + bits.trailing_zeros() as usize;
                     bits &= bits - 1;
                     let object = page.slot(index);
-                    // SAFETY: allocated, initialised; its value is not yet dropped.
+                    // SAFETY: allocated slots hold initialised headers.
                     let header = unsafe { GcHeader::from_ptr(object) };
-                    if let Some(trace) = header.vtable().trace {
-                        let result = catch_unwind(AssertUnwindSafe(|| {
-                            // SAFETY: as above; `DEAD` only affects upgrades.
-                            unsafe { trace(object.cast(), slot_size, &mut visitor) }
-                        }));
-                        if result.is_err() {
-                            fix_up_panicked(header);
+                    if header.is_dead() {
+                        page.test_and_mark(index);
+                        if header.weak() == 0 {
+                            zombies.push((page, index));
                         }
+                        continue;
+                    }
+                    strong[base + index] = header.strong();
+                    if let Some(trace) = header.vtable().trace {
+                        visitor.set_current(base + index);
+                        // SAFETY: a live object of this vtable's type, traced
+                        // with its slot size.
+                        unsafe { trace(object.cast(), slot_size, &mut visitor) };
                     }
                 }
-                // From here on the mark word holds the dead bits.
-                page.mark_word(w).store(dead, Relaxed);
+            }
+        }
+    }
+    phases.subtract = started.elapsed();
+
+    // 2. Roots, and 3. mark. Whether an object is traceable is checked when
+    // it is popped, where its header is loaded anyway.
+    let mark_start = Instant::now();
+    for &page in pages.iter() {
+        let base = page.scratch_base();
+        for w in 0..page.bitmap_words() {
+            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if strong[base + index] > internal[base + index] {
+                    page.test_and_mark(index);
+                    worklist.push(page.slot(index).cast());
+                }
+            }
+        }
+    }
+    {
+        let mut pending = core::mem::take(worklist);
+        // SAFETY: the scratch buffers are borrowed for this block only.
+        let mut visitor =
+            unsafe { Visitor::new(Pass::Mark, epoch, minor, internal, fixup, &mut pending) };
+        while let Some(object) = visitor.pop_work() {
+            // SAFETY: queued objects are live and marked.
+            let header = unsafe { GcHeader::from_ptr(object.cast()) };
+            if let Some(trace) = header.vtable().trace {
+                // SAFETY: as above.
+                let page = unsafe { PagePtr::of_object(object.cast()) };
+                // SAFETY: a live object of this vtable's type.
+                unsafe { trace(object, page.slot_size(), &mut visitor) };
+            }
+        }
+        *worklist = pending;
+    }
+    phases.mark = mark_start.elapsed();
+
+    // 4. Fix up.
+    let fix_start = Instant::now();
+    let mut dead_pages = Vec::new();
+    let mut dead_objects = 0;
+    let mut needs_trace = Vec::new();
+    for &page in pages.iter() {
+        let base = page.scratch_base();
+        let mut any = false;
+        for w in 0..page.bitmap_words() {
+            let alloc = page.alloc_word(w).load(Relaxed);
+            let marked = page.mark_word(w).load(Relaxed);
+            // Survivors are promoted.
+            page.old_word(w).store(alloc & marked, Relaxed);
+            // Live objects: give back the references dead objects held.
+            let mut live = alloc & marked;
+            while live != 0 {
+                let index = w * 64 + live.trailing_zeros() as usize;
+                live &= live - 1;
+                let from_dead = internal[base + index];
+                if from_dead > 0 {
+                    // SAFETY: allocated, initialised, live.
+                    unsafe { GcHeader::from_ptr(page.slot(index)) }.sub_strong(from_dead);
+                }
+            }
+            // Dead objects: flag those a `Weak` may reach (all of them in debug
+            // builds, to catch dereferences of dead objects); queue those with
+            // other edges to give back.
+            let dead = alloc & !marked;
+            // From here on the mark word holds the dead bits.
+            page.mark_word(w).store(dead, Relaxed);
+            let mut flag = if cfg!(debug_assertions) { dead } else { dead & page.weak_word(w).load(Relaxed) };
+            while flag != 0 {
+                let index = w * 64 + flag.trailing_zeros() as usize;
+                flag &= flag - 1;
+                // SAFETY: allocated, initialised; its value is not yet dropped.
+                unsafe { GcHeader::from_ptr(page.slot(index)) }.set_dead();
+            }
+            let word_fixup = scratch_bits(fixup, base + w * 64) & dead;
+            let mut bits = word_fixup;
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                needs_trace.push((page, index));
+            }
+            if dead != 0 {
+                any = true;
+                dead_objects += dead.count_ones() as usize;
+            }
+        }
+        if any {
+            dead_pages.push(page);
+        }
+    }
+    if !needs_trace.is_empty() {
+        // SAFETY: the scratch buffers are borrowed for this block only.
+        let mut visitor =
+            unsafe { Visitor::new(Pass::FixUp, epoch, minor, internal, fixup, worklist) };
+        for (page, index) in needs_trace {
+            let object = page.slot(index);
+            // SAFETY: a dead object of this collection; value not yet dropped.
+            let header = unsafe { GcHeader::from_ptr(object) };
+            let trace = header.vtable().trace.expect("flagged objects are traceable");
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: as above; `DEAD` only affects upgrades.
+                unsafe { trace(object.cast(), page.slot_size(), &mut visitor) }
+            }));
+            if result.is_err() {
+                fix_up_panicked(header);
             }
         }
     }
     phases.fix_up = fix_start.elapsed();
-    SweepPlan { pages: dead_pages, zombies, dead_objects, dead_bytes, started, phases }
+    SweepPlan {
+        pages: dead_pages,
+        visited: pages.clone(),
+        zombies,
+        dead_objects,
+        minor,
+        started,
+        phases,
+    }
+}
+
+/// The 64 bits of `bits` starting at bit `start` (which need not be aligned).
+#[inline]
+fn scratch_bits(bits: &[u64], start: usize) -> u64 {
+    let (word, shift) = (start / 64, start % 64);
+    let low = bits.get(word).copied().unwrap_or(0) >> shift;
+    let high = if shift == 0 { 0 } else { bits.get(word + 1).copied().unwrap_or(0) << (64 - shift) };
+    low | high
 }
 
 #[cold]
@@ -280,14 +375,21 @@ fn fix_up_panicked(header: &GcHeader) -> ! {
     std::process::abort()
 }
 
-/// Step 5: drops every dead value, with `Gc`/`Weak` drops inert. Returns the
-/// first destructor panic, to be resumed once the heap is consistent.
-fn sweep_values(pages: &[PagePtr]) -> Option<Box<dyn core::any::Any + Send>> {
+/// Step 5: drops every dead value, with `Gc`/`Weak` drops inert, and frees
+/// the small slots no `Weak` points to. Returns the bytes freed and the first
+/// destructor panic, to be resumed once the heap is consistent.
+fn sweep_values(pages: &[PagePtr]) -> (usize, Option<Box<dyn core::any::Any + Send>>) {
     let mut first_panic = None;
+    let mut freed_bytes = 0;
     for &page in pages {
         let slot_size = page.slot_size();
+        let large = page.kind() == PageKind::Large;
         for w in 0..page.bitmap_words() {
-            let mut bits = page.mark_word(w).load(Relaxed);
+            let dead = page.mark_word(w).load(Relaxed);
+            if dead == 0 {
+                continue;
+            }
+            let mut bits = dead & page.drop_word(w).load(Relaxed);
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -304,41 +406,58 @@ fn sweep_values(pages: &[PagePtr]) -> Option<Box<dyn core::any::Any + Send>> {
                     }
                 }
             }
+            if large {
+                // Freed by `free_phase`, which may release the allocation.
+                continue;
+            }
+            // Objects that never had a `Weak` are freed without a look; the
+            // others become zombies while their weak count is non-zero.
+            let mut free = dead;
+            let mut weak = dead & page.weak_word(w).load(Relaxed);
+            while weak != 0 {
+                let index = w * 64 + weak.trailing_zeros() as usize;
+                weak &= weak - 1;
+                // SAFETY: the slot still holds the (dead) header.
+                if unsafe { GcHeader::from_ptr(page.slot(index)) }.weak() != 0 {
+                    free &= !(1 << (index % 64));
+                }
+            }
+            freed_bytes += free.count_ones() as usize * slot_size;
+            // Only this (the owner) thread writes allocated bits (heap rule 1);
+            // destructors above may have allocated in this word, so clear only
+            // the freed bits.
+            page.free_bits(w, free);
+            page.mark_word(w).store(0, Relaxed);
         }
     }
-    first_panic
+    (freed_bytes, first_panic)
 }
 
-/// Step 6, plus bookkeeping.
-fn free_phase(heap: &mut LocalHeap, plan: SweepPlan, sweep_start: Instant) {
+/// Frees large dead objects and zombies whose last `Weak` is gone, then
+/// does the bookkeeping.
+fn free_phase(heap: &mut LocalHeap, plan: SweepPlan, mut freed_bytes: usize, sweep_start: Instant) {
     let mut freed_large = Vec::new();
-    let mut free_slot = |page: PagePtr, index: usize| {
-        if page.kind() == PageKind::Large {
-            freed_large.push(page);
-        } else {
-            let word = page.alloc_word(index / 64);
-            word.store(word.load(Relaxed) & !(1 << (index % 64)), Relaxed);
-        }
-    };
     for &page in &plan.pages {
-        for w in 0..page.bitmap_words() {
-            let mut bits = page.mark_word(w).swap(0, Relaxed);
-            while bits != 0 {
-                let index = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                // SAFETY: the slot still holds the (dead) header.
-                if unsafe { GcHeader::from_ptr(page.slot(index)) }.weak() == 0 {
-                    free_slot(page, index);
-                }
+        if page.kind() == PageKind::Large && page.mark_word(0).swap(0, Relaxed) != 0 {
+            // SAFETY: the slot still holds the (dead) header.
+            if unsafe { GcHeader::from_ptr(page.slot(0)) }.weak() == 0 {
+                freed_large.push(page);
             }
         }
     }
     for &(page, index) in &plan.zombies {
-        free_slot(page, index);
+        if page.kind() == PageKind::Large {
+            freed_large.push(page);
+        } else {
+            page.free_bits(index / 64, 1 << (index % 64));
+            freed_bytes += page.slot_size();
+        }
     }
     if !freed_large.is_empty() {
-        heap.large.retain(|p| !freed_large.contains(p));
+        let doomed: std::collections::HashSet<PagePtr> = freed_large.iter().copied().collect();
+        heap.large.retain(|p| !doomed.contains(p));
         for page in freed_large {
+            freed_bytes += page.alloc_size();
             // SAFETY: the page's only object is dead with no weak reference,
             // and the heap no longer lists it.
             unsafe { chunk::free_large(page) };
@@ -346,13 +465,15 @@ fn free_phase(heap: &mut LocalHeap, plan: SweepPlan, sweep_start: Instant) {
     }
     let allocated_objects = heap.objects_since_gc;
     let allocated_bytes = heap.allocated_since_gc;
-    let empty = heap.rebuild_after_sweep();
-    chunk::release_pages(&empty);
-
-    let live_bytes: usize = heap.small.iter().map(|p| p.allocated_count() * p.slot_size()).sum::<usize>()
-        + heap.large.iter().map(|p| p.alloc_size()).sum::<usize>();
-    let live_objects: usize = heap.small.iter().chain(&heap.large).map(|p| p.allocated_count()).sum();
-    heap.threshold = config::next_threshold(live_bytes);
+    heap.used_bytes = heap.used_bytes.saturating_sub(freed_bytes);
+    heap.used_objects = heap.used_objects.saturating_sub(plan.dead_objects);
+    if plan.minor {
+        heap.after_minor(&plan.visited);
+    } else {
+        let empty = heap.after_major();
+        chunk::release_pages(&empty);
+    }
+    let (live_objects, live_bytes) = (heap.used_objects, heap.used_bytes);
     heap.allocated_since_gc = 0;
     heap.objects_since_gc = 0;
     heap.collecting = false;
@@ -361,12 +482,13 @@ fn free_phase(heap: &mut LocalHeap, plan: SweepPlan, sweep_start: Instant) {
     phases.sweep = sweep_start.elapsed();
     let pause: Duration = plan.started.elapsed();
     stats::record_collection(stats::CollectionRecord {
+        minor: plan.minor,
         pause,
         phases,
         allocated_bytes,
         allocated_objects,
         freed_objects: plan.dead_objects,
-        freed_bytes: plan.dead_bytes,
+        freed_bytes,
         live_objects,
         live_bytes,
     });

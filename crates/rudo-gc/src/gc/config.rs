@@ -5,32 +5,32 @@ use crate::sync::raw::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 /// When collections run. Set with [`set_config`]; read the current one with
 /// [`config`].
 ///
-/// A thread's heap runs a collection when the bytes it allocated since its last
-/// collection reach `max(min_budget_bytes, live_bytes * (growth_factor - 1))`,
-/// where `live_bytes` is what survived that last collection. So a program with
-/// a small live heap collects every `min_budget_bytes` of allocation, and a
-/// program with a large one grows by at most `growth_factor` between
-/// collections: a loop that allocates forever runs in bounded memory.
+/// Each thread's heap runs a **minor** collection (young objects only) every
+/// `young_budget_bytes` of allocation. When the heap has grown to
+/// `growth_factor` times what the last **major** collection left (and beyond
+/// twice the young budget), the next collection is a major one instead. So a
+/// loop that allocates forever runs in bounded memory, and a program whose
+/// long-lived data is stable rarely pays for tracing it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GcConfig {
-    /// Smallest allocation budget between two collections, in bytes.
-    pub min_budget_bytes: usize,
+    /// Bytes a thread allocates between two collections.
+    pub young_budget_bytes: usize,
     /// How much the heap may grow, relative to the bytes that survived the last
-    /// collection, before the next one. Must be greater than 1.
+    /// major collection, before the next major one. Must be greater than 1.
     pub growth_factor: f64,
 }
 
 impl Default for GcConfig {
     fn default() -> Self {
-        GcConfig { min_budget_bytes: 8 << 20, growth_factor: 2.0 }
+        GcConfig { young_budget_bytes: DEFAULT_YOUNG_BUDGET, growth_factor: 2.0 }
     }
 }
 
 impl GcConfig {
-    /// Sets [`min_budget_bytes`](GcConfig::min_budget_bytes).
-    pub fn min_budget_bytes(mut self, bytes: usize) -> Self {
-        self.min_budget_bytes = bytes;
+    /// Sets [`young_budget_bytes`](GcConfig::young_budget_bytes).
+    pub fn young_budget_bytes(mut self, bytes: usize) -> Self {
+        self.young_budget_bytes = bytes;
         self
     }
 
@@ -41,18 +41,28 @@ impl GcConfig {
     }
 }
 
-static MIN_BUDGET: AtomicUsize = AtomicUsize::new(8 << 20);
+const DEFAULT_YOUNG_BUDGET: usize = 8 << 20;
+static YOUNG_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_YOUNG_BUDGET);
 /// `growth_factor` as `f64` bits.
 static GROWTH_BITS: AtomicU64 = AtomicU64::new(0x4000_0000_0000_0000); // 2.0
 
 /// Replaces the process-wide collection schedule. Takes effect at each
-/// thread's next collection.
+/// thread's next allocation.
 ///
 /// # Panics
 ///
 /// Panics if `growth_factor` is not a finite number greater than 1, or
-/// `min_budget_bytes` is zero: either would make the collector run after every
-/// allocation.
+/// `young_budget_bytes` is zero: either would make the collector run after
+/// every allocation.
+///
+/// # Examples
+///
+/// ```
+/// use rudo_gc::{GcConfig, set_config};
+///
+/// set_config(GcConfig::default().young_budget_bytes(4 << 20).growth_factor(1.5));
+/// assert_eq!(rudo_gc::config().young_budget_bytes, 4 << 20);
+/// ```
 pub fn set_config(config: GcConfig) {
     assert!(
         config.growth_factor.is_finite() && config.growth_factor > 1.0,
@@ -61,28 +71,30 @@ pub fn set_config(config: GcConfig) {
         config.growth_factor
     );
     assert!(
-        config.min_budget_bytes > 0,
-        "rudo-gc: GcConfig::min_budget_bytes must be greater than 0; use for example 1 << 20"
+        config.young_budget_bytes > 0,
+        "rudo-gc: GcConfig::young_budget_bytes must be greater than 0; use for example 1 << 20"
     );
-    MIN_BUDGET.store(config.min_budget_bytes, Relaxed);
+    YOUNG_BUDGET.store(config.young_budget_bytes, Relaxed);
     GROWTH_BITS.store(config.growth_factor.to_bits(), Relaxed);
 }
 
 /// The current process-wide collection schedule.
 pub fn config() -> GcConfig {
     GcConfig {
-        min_budget_bytes: MIN_BUDGET.load(Relaxed),
+        young_budget_bytes: YOUNG_BUDGET.load(Relaxed),
         growth_factor: f64::from_bits(GROWTH_BITS.load(Relaxed)),
     }
 }
 
-pub(crate) fn min_budget() -> usize {
-    MIN_BUDGET.load(Relaxed)
+/// Bytes allocated between two collections.
+pub(crate) fn young_budget() -> usize {
+    YOUNG_BUDGET.load(Relaxed)
 }
 
-/// The allocation budget after a collection that left `live_bytes`.
-pub(crate) fn next_threshold(live_bytes: usize) -> usize {
+/// Whether a heap using `used` bytes, which its last major collection left at
+/// `after_major`, should run a major collection now.
+pub(crate) fn wants_major(used: usize, after_major: usize) -> bool {
     let c = config();
-    let growth = (live_bytes as f64 * (c.growth_factor - 1.0)) as usize;
-    growth.max(c.min_budget_bytes)
+    let limit = (after_major as f64 * c.growth_factor) as usize;
+    used > limit.max(2 * c.young_budget_bytes)
 }

@@ -70,6 +70,7 @@ pub struct GcStats {
 
 /// What one collection reports.
 pub(crate) struct CollectionRecord {
+    pub(crate) minor: bool,
     pub(crate) pause: Duration,
     pub(crate) phases: PhaseTimes,
     pub(crate) allocated_bytes: usize,
@@ -110,7 +111,11 @@ pub(crate) fn record_skipped() {
 pub(crate) fn record_collection(r: CollectionRecord) {
     let mut s = STATS.lock();
     s.collections += 1;
-    s.major_collections += 1;
+    if r.minor {
+        s.minor_collections += 1;
+    } else {
+        s.major_collections += 1;
+    }
     s.total_pause += r.pause;
     s.max_pause = s.max_pause.max(r.pause);
     s.last_pause = r.pause;

@@ -5,7 +5,7 @@
 //! pages. Free pages sit in one global pool; thread heaps take pages from it
 //! when they run out and give empty pages back after a collection. A chunk
 //! whose pages are all free is returned to the system once more than
-//! `RESERVE_CHUNKS` such chunks are pooled.
+//! `reserve_chunks()` such chunks are pooled.
 //!
 //! Large objects are single page-aligned allocations of their own, registered
 //! in the page map granule by granule.
@@ -33,8 +33,12 @@ use super::page_map;
 pub(crate) const CHUNK_PAGES: usize = if cfg!(miri) { 2 } else { 16 };
 /// Bytes per chunk.
 pub(crate) const CHUNK_SIZE: usize = CHUNK_PAGES * PAGE_SIZE;
-/// Completely free chunks kept for reuse instead of being returned.
-const RESERVE_CHUNKS: usize = 2;
+/// Completely free chunks kept for reuse instead of being returned: about one
+/// allocation budget's worth, so that a steady allocate-collect cycle does not
+/// return memory to the system only to fault it back in.
+fn reserve_chunks() -> usize {
+    (crate::gc::config::young_budget() / CHUNK_SIZE).clamp(2, 64)
+}
 
 struct Pool {
     /// Free pages, most recently freed last.
@@ -114,10 +118,11 @@ pub(crate) fn release_pages(pages: &[PagePtr]) {
     }
     let empty: Vec<usize> =
         pool.chunks.iter().filter(|&(_, &(_, free))| free == CHUNK_PAGES).map(|(&c, _)| c).collect();
-    if empty.len() <= RESERVE_CHUNKS {
+    let reserve = reserve_chunks();
+    if empty.len() <= reserve {
         return;
     }
-    let doomed: Vec<usize> = empty[RESERVE_CHUNKS..].to_vec();
+    let doomed: Vec<usize> = empty[reserve..].to_vec();
     pool.free.retain(|p| !doomed.contains(&(p.chunk() as usize)));
     let _release = RELEASE_LOCK.write();
     for chunk in doomed {

@@ -13,13 +13,17 @@
 //!    its pages (load + store, no read-modify-write needed).
 //! 2. A cached free bit is a slot nobody else will hand out: the page is ours,
 //!    and a sweep only frees slots that were allocated.
-//! 3. After a sweep the caches are reset and the per-class lists of pages with
-//!    free slots are rebuilt from the bitmaps.
+//! 3. Every page the heap allocates into is in `young` (flag `Young`) until the
+//!    next collection starts, so the young objects are exactly the non-old
+//!    objects of the pages in `young`: a minor collection visits only those.
+//! 4. A page is in its class's `avail` list (flag `Available`) at most once.
+//!    Collections empty the caches ([`LocalHeap::reset_caches`]) and put pages
+//!    that gained free slots back into `avail`.
 
 use core::ptr::NonNull;
 
 use super::chunk;
-use super::page::{LARGE_FIRST_SLOT, PAGE_SIZE, PagePtr, SMALL_BITMAP_WORDS};
+use super::page::{LARGE_FIRST_SLOT, PAGE_SIZE, PageFlag, PagePtr, SMALL_BITMAP_WORDS};
 use super::size_class::{CLASS_SIZES, NUM_CLASSES};
 use crate::sync::raw::{AtomicUsize, Ordering};
 
@@ -36,9 +40,14 @@ impl Slot {
         self.page.slot_size()
     }
 
-    /// Marks the slot allocated, making it visible to lookups and collections.
+    /// Marks the slot allocated, making it visible to lookups and collections;
+    /// `needs_drop` says whether its value has a destructor to run when it dies.
     #[inline(always)]
-    pub(crate) fn publish(self) {
+    pub(crate) fn publish(self, needs_drop: bool) {
+        if needs_drop {
+            let word = self.page.drop_word(self.index / 64);
+            word.store(word.load(Ordering::Relaxed) | 1 << (self.index % 64), Ordering::Relaxed);
+        }
         let word = self.page.alloc_word(self.index / 64);
         // Ordering: Release pairs with the Acquire load in `lookup::find_gc_box`:
         // a lookup that sees the bit sees the header written before it. Only
@@ -69,18 +78,25 @@ static NEXT_HEAP_ID: AtomicUsize = AtomicUsize::new(1);
 pub(crate) struct LocalHeap {
     id: usize,
     caches: [ClassCache; NUM_CLASSES],
-    /// Pages of each class with free slots, other than the cached page.
+    /// Pages of each class with free slots, other than the cached page (rule 4).
     avail: [Vec<PagePtr>; NUM_CLASSES],
     /// Every small page this heap owns.
     pub(crate) small: Vec<PagePtr>,
     /// Every large page this heap owns.
     pub(crate) large: Vec<PagePtr>,
+    /// Pages allocated into since the last collection started (rule 3).
+    pub(crate) young: Vec<PagePtr>,
     /// Bytes handed to the caches or large allocations since the last collection.
     pub(crate) allocated_since_gc: usize,
     /// Objects handed out since the last collection (counted per refill).
     pub(crate) objects_since_gc: usize,
-    /// `allocated_since_gc` at which the next collection is triggered.
-    pub(crate) threshold: usize,
+    /// Bytes of slots allocated, as of the last collection plus what was
+    /// handed out since.
+    pub(crate) used_bytes: usize,
+    /// Objects allocated, likewise.
+    pub(crate) used_objects: usize,
+    /// `used_bytes` after the last major collection.
+    pub(crate) used_after_major: usize,
     /// A collection of this heap is running (re-entrant requests are skipped).
     pub(crate) collecting: bool,
     /// Scratch state reused across collections.
@@ -96,9 +112,12 @@ impl LocalHeap {
             avail: [const { Vec::new() }; NUM_CLASSES],
             small: Vec::new(),
             large: Vec::new(),
+            young: Vec::new(),
             allocated_since_gc: 0,
             objects_since_gc: 0,
-            threshold: 0,
+            used_bytes: 0,
+            used_objects: 0,
+            used_after_major: 0,
             collecting: false,
             scratch: crate::gc::collector::Scratch::new(),
         }
@@ -108,7 +127,6 @@ impl LocalHeap {
     pub(crate) fn id(&mut self) -> usize {
         if self.id == 0 {
             self.id = NEXT_HEAP_ID.fetch_add(1, Ordering::Relaxed);
-            self.threshold = crate::gc::config::min_budget();
         }
         self.id
     }
@@ -116,7 +134,7 @@ impl LocalHeap {
     /// Whether the next allocation should first run a collection.
     #[inline]
     pub(crate) fn wants_collection(&self) -> bool {
-        self.allocated_since_gc >= self.threshold && !self.collecting
+        self.allocated_since_gc >= crate::gc::config::young_budget() && !self.collecting
     }
 
     /// Takes a slot of size class `class` from the cache, if it has one.
@@ -151,8 +169,7 @@ impl LocalHeap {
             let page = chunk::acquire_page();
             page.init_small(class, CLASS_SIZES[class], id);
             self.small.push(page);
-            self.caches[class] = ClassCache { page: Some(page), ..ClassCache::EMPTY };
-            self.caches[class].word = usize::MAX;
+            self.caches[class] = ClassCache { page: Some(page), word: usize::MAX, ..ClassCache::EMPTY };
         }
     }
 
@@ -167,8 +184,8 @@ impl LocalHeap {
             let free = !page.alloc_word(w).load(Ordering::Relaxed) & valid;
             if free != 0 {
                 let taken = free.count_ones() as usize;
-                self.allocated_since_gc += taken * CLASS_SIZES[class];
-                self.objects_since_gc += taken;
+                self.note_allocated(taken * CLASS_SIZES[class], taken);
+                self.note_young(page);
                 self.caches[class] =
                     ClassCache { page: Some(page), word: w, free, word_base: page.slot(w * 64).as_ptr() };
                 return true;
@@ -181,12 +198,27 @@ impl LocalHeap {
     /// Makes the next page with free slots the current page of `class`.
     fn refill_from_avail(&mut self, class: usize) -> bool {
         while let Some(page) = self.avail[class].pop() {
+            page.set_flag(PageFlag::Available, false);
             self.caches[class] = ClassCache { page: Some(page), word: usize::MAX, ..ClassCache::EMPTY };
             if self.refill_from_current(class) {
                 return true;
             }
         }
         false
+    }
+
+    fn note_allocated(&mut self, bytes: usize, objects: usize) {
+        self.allocated_since_gc += bytes;
+        self.objects_since_gc += objects;
+        self.used_bytes += bytes;
+        self.used_objects += objects;
+    }
+
+    fn note_young(&mut self, page: PagePtr) {
+        if !page.has_flag(PageFlag::Young) {
+            page.set_flag(PageFlag::Young, true);
+            self.young.push(page);
+        }
     }
 
     /// Allocates a large object of `size` bytes aligned to `align`.
@@ -207,42 +239,104 @@ impl LocalHeap {
         page.init_large(first, object, id);
         chunk::register_large(page);
         self.large.push(page);
-        self.allocated_since_gc += first + object;
-        self.objects_since_gc += 1;
+        self.note_allocated(first + object, 1);
+        self.note_young(page);
         Slot { ptr: page.slot(0), page, index: 0 }
     }
 
-    /// Empties the caches (the bits they hold stay free in the bitmaps) and
-    /// rebuilds the per-class lists of pages with free slots (rule 3). Returns
-    /// the pages that became empty, for the caller to release.
-    pub(crate) fn rebuild_after_sweep(&mut self) -> Vec<PagePtr> {
-        for (class, cache) in self.caches.iter_mut().enumerate() {
+    /// Empties the caches at the start of a collection, so that everything
+    /// allocated from now on lands in pages listed in `young` again (rule 3).
+    /// The bits a cache held stay free in the bitmaps; cached pages that still
+    /// have free slots go back to `avail`.
+    pub(crate) fn reset_caches(&mut self) {
+        for class in 0..NUM_CLASSES {
+            let cache = core::mem::replace(&mut self.caches[class], ClassCache::EMPTY);
             // Slots cached but never handed out were counted as allocated.
             let unused = cache.free.count_ones() as usize;
             self.allocated_since_gc = self.allocated_since_gc.saturating_sub(unused * CLASS_SIZES[class]);
             self.objects_since_gc = self.objects_since_gc.saturating_sub(unused);
-            *cache = ClassCache::EMPTY;
+            self.used_bytes = self.used_bytes.saturating_sub(unused * CLASS_SIZES[class]);
+            self.used_objects = self.used_objects.saturating_sub(unused);
+            if let Some(page) = cache.page {
+                self.make_available(page);
+            }
         }
+    }
+
+    /// Takes the list of young pages, clearing their flags (rule 3).
+    pub(crate) fn take_young(&mut self) -> Vec<PagePtr> {
+        let young = core::mem::take(&mut self.young);
+        for page in &young {
+            page.set_flag(PageFlag::Young, false);
+        }
+        young
+    }
+
+    /// Puts a small page with free slots into its class's `avail` list.
+    fn make_available(&mut self, page: PagePtr) {
+        if page.kind() == super::page::PageKind::Small
+            && !page.has_flag(PageFlag::Available)
+            && page.allocated_count() < page.slot_count()
+        {
+            page.set_flag(PageFlag::Available, true);
+            self.avail[page.class()].push(page);
+        }
+    }
+
+    /// After a minor collection: the swept pages that gained free slots become
+    /// available. Empty pages stay with the heap until the next major
+    /// collection (finding them in the page list would cost a heap-sized scan).
+    pub(crate) fn after_minor(&mut self, swept: &[PagePtr]) {
+        for &page in swept {
+            self.make_available(page);
+        }
+    }
+
+    /// After a major collection: rebuilds every `avail` list from the bitmaps,
+    /// fullest pages first, and returns the pages that became empty, for the
+    /// caller to release.
+    pub(crate) fn after_major(&mut self) -> Vec<PagePtr> {
         for list in &mut self.avail {
-            list.clear();
+            for page in list.drain(..) {
+                page.set_flag(PageFlag::Available, false);
+            }
         }
         let mut empty = Vec::new();
+        let mut partial: Vec<(usize, PagePtr)> = Vec::new();
+        let (mut bytes, mut objects) = (0, 0);
         self.small.retain(|&page| {
             let used = page.allocated_count();
             if used == 0 {
                 empty.push(page);
-                false
-            } else {
-                if used < page.slot_count() {
-                    self.avail[page.class()].push(page);
-                }
-                true
+                return false;
             }
+            objects += used;
+            bytes += used * page.slot_size();
+            if used < page.slot_count() {
+                partial.push((used, page));
+            }
+            true
         });
-        // Fill the fullest pages first (they are popped from the back).
-        for list in &mut self.avail {
-            list.sort_by_key(|p| p.allocated_count());
+        for page in &self.large {
+            objects += page.allocated_count();
+            bytes += page.alloc_size();
         }
+        // Lists are popped from the back: fill the fullest pages first, so the
+        // emptiest ones have the best chance to drain and be released.
+        partial.sort_unstable_by_key(|&(used, _)| used);
+        for (_, page) in partial {
+            page.set_flag(PageFlag::Available, true);
+            self.avail[page.class()].push(page);
+        }
+        // Empty pages may still be listed as young (allocated into during the
+        // sweep and freed again); they are released, so unlist them.
+        if !empty.is_empty() {
+            let doomed: std::collections::HashSet<PagePtr> = empty.iter().copied().collect();
+            self.young.retain(|p| !doomed.contains(p));
+        }
+        self.used_bytes = bytes;
+        self.used_objects = objects;
+        self.used_after_major = bytes;
         empty
     }
 }

@@ -34,7 +34,8 @@ impl Drop for HeapCell {
         // The thread's own garbage dies on its own thread.
         collect::run(&self.0, Trigger::ThreadExit);
         let heap = &mut *self.0.borrow_mut();
-        let empty = heap.rebuild_after_sweep();
+        heap.reset_caches();
+        let empty = heap.after_major();
         chunk::release_pages(&empty);
         let remaining: Vec<_> = heap.small.drain(..).chain(heap.large.drain(..)).collect();
         if !remaining.is_empty() {
@@ -106,8 +107,8 @@ fn maybe_collect(cell: &RefCell<LocalHeap>) {
 }
 
 /// Runs a collection of this thread's heap (no-op during thread teardown).
-pub(crate) fn collect_current_thread() {
-    let _ = HEAP.try_with(|cell| collect::run(&cell.0, Trigger::Explicit));
+pub(crate) fn collect_current_thread(trigger: Trigger) {
+    let _ = HEAP.try_with(|cell| collect::run(&cell.0, trigger));
 }
 
 /// Debug check used by tests: every page of this thread's heap is owned by it.

@@ -7,17 +7,30 @@
 //!
 //! ```text
 //!  small page (PAGE_SIZE bytes, PAGE_SIZE-aligned)
-//!  +-----------------+--------------------------------+------+------+-----+------+-------+
-//!  | PageHeader (64) | alloc[W] | mark[W] | old[W]      | slot | slot | ... | slot | slack |
-//!  +-----------------+--------------------------------+------+------+-----+------+-------+
-//!  0                 64                          SMALL_FIRST_SLOT   first + i * slot_size
+//!  +-----------------+---------------------------------------------+------+-----+------+-------+
+//!  | PageHeader (128)| alloc[W] | mark[W] | old[W] | weak[W] | drop[W] | slot | ... | slot | slack |
+//!  +-----------------+---------------------------------------------+------+-----+------+-------+
+//!  0                 128                                SMALL_FIRST_SLOT      first + i * slot_size
 //!
 //!  large page (one allocation, PAGE_SIZE-aligned, any length)
-//!  +-----------------+-----------------------------+-------------------------------------+
-//!  | PageHeader (64) | alloc[1] | mark[1] | old[1] | the object (header + value)         |
-//!  +-----------------+-----------------------------+-------------------------------------+
-//!  0                 64                            first_slot (>= LARGE_FIRST_SLOT)
+//!  +-----------------+-------------------------------------+-----------------------------+
+//!  | PageHeader (128)| alloc | mark | old | weak | drop (1 each) | the object (header + value) |
+//!  +-----------------+-------------------------------------+-----------------------------+
+//!  0                 128                                   first_slot (>= LARGE_FIRST_SLOT)
 //! ```
+//!
+//! The bitmaps, one bit per slot:
+//!
+//! - `alloc`: the slot holds an object (live, dead or a zombie).
+//! - `mark`: during a collection, reached from a root; after its fix-up
+//!   step, found dead.
+//! - `old`: the object survived a collection.
+//! - `weak`: a `Weak` to the object was ever created, so when it dies it must
+//!   be flagged `DEAD` and its weak count read.
+//! - `drop`: the object's value has a destructor to run when it dies.
+//!
+//! Thanks to `weak` and `drop`, a dead object with neither costs its page two
+//! bit operations and no memory access of its own.
 //!
 //! Rules:
 //!
@@ -46,13 +59,15 @@ pub(crate) const PAGE_MASK: usize = !(PAGE_SIZE - 1);
 /// Bitmap words of a small page: enough bits for the smallest slot size.
 pub(crate) const SMALL_BITMAP_WORDS: usize = 32;
 /// Offset of the first slot in a small page.
-pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + 3 * SMALL_BITMAP_WORDS * 8;
+pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + BITMAPS * SMALL_BITMAP_WORDS * 8;
 /// Offset of the object in a large page when its alignment is at most 16.
-pub(crate) const LARGE_FIRST_SLOT: usize = 96;
+pub(crate) const LARGE_FIRST_SLOT: usize = 176;
+/// Number of bitmaps per page.
+const BITMAPS: usize = 5;
 
-const HEADER_SIZE: usize = 64;
+const HEADER_SIZE: usize = 128;
 const _: () = assert!(core::mem::size_of::<PageHeader>() <= HEADER_SIZE);
-const _: () = assert!(HEADER_SIZE + 3 * 8 <= LARGE_FIRST_SLOT);
+const _: () = assert!(HEADER_SIZE + BITMAPS * 8 <= LARGE_FIRST_SLOT);
 const _: () = assert!((PAGE_SIZE - SMALL_FIRST_SLOT) / 16 <= SMALL_BITMAP_WORDS * 64);
 
 /// What a page currently holds.
@@ -67,11 +82,24 @@ pub(crate) enum PageKind {
     Large = 2,
 }
 
+/// Bookkeeping bits of a page, for its owner thread.
+#[derive(Clone, Copy, Debug)]
+#[repr(u32)]
+pub(crate) enum PageFlag {
+    /// The page is in its heap's list of pages with free slots.
+    Available = 1,
+    /// The page is in its heap's list of pages allocated into since the last
+    /// collection (the pages a minor collection visits).
+    Young = 2,
+}
+
 /// The fixed part of a page header; the bitmaps follow it in memory.
 #[repr(C)]
 pub(crate) struct PageHeader {
     /// A [`PageKind`] discriminant.
     kind: AtomicU32,
+    /// [`PageFlag`] bits, used by the owning heap's bookkeeping.
+    flags: AtomicU32,
     /// Slots in the page (1 for a large page).
     slot_count: AtomicU32,
     /// `floor(2^32 / slot_size) + 1`, for division by multiplication; 0 for a
@@ -186,6 +214,41 @@ impl PagePtr {
         self.bitmap(2, w)
     }
 
+    /// The has-had-a-weak-reference bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn weak_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(3, w)
+    }
+
+    /// The needs-drop bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn drop_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(4, w)
+    }
+
+    /// Records that slot `index` has (had) a weak reference. Any thread may
+    /// call it (downgrading a shared object), hence the atomic OR.
+    #[inline]
+    pub(crate) fn set_weak_bit(self, index: usize) {
+        self.weak_word(index / 64).fetch_or(1 << (index % 64), Relaxed);
+    }
+
+    /// Clears every per-object bit of the slots in `bits` of word `w`, which
+    /// are being freed. The weak word may be updated by other threads, so it
+    /// is cleared with an atomic AND.
+    #[inline]
+    pub(crate) fn free_bits(self, w: usize, bits: u64) {
+        let alloc = self.alloc_word(w);
+        alloc.store(alloc.load(Relaxed) & !bits, Relaxed);
+        let drop = self.drop_word(w);
+        drop.store(drop.load(Relaxed) & !bits, Relaxed);
+        let old = self.old_word(w);
+        old.store(old.load(Relaxed) & !bits, Relaxed);
+        if self.weak_word(w).load(Relaxed) & bits != 0 {
+            self.weak_word(w).fetch_and(!bits, Relaxed);
+        }
+    }
+
     /// Initialises a free page for size class `class` with `slot_size`-byte
     /// slots, owned by heap `owner`. All bitmaps start clear.
     pub(crate) fn init_small(self, class: usize, slot_size: usize, owner: usize) {
@@ -198,11 +261,12 @@ impl PagePtr {
         h.first_slot.store(SMALL_FIRST_SLOT as u32, Relaxed);
         h.owner.store(owner, Relaxed);
         h.epoch.store(0, Relaxed);
+        h.flags.store(0, Relaxed);
         h.kind.store(PageKind::Small as u32, Relaxed);
-        for w in 0..SMALL_BITMAP_WORDS {
-            self.alloc_word(w).store(0, Relaxed);
-            self.mark_word(w).store(0, Relaxed);
-            self.old_word(w).store(0, Relaxed);
+        for which in 0..BITMAPS {
+            for w in 0..SMALL_BITMAP_WORDS {
+                self.bitmap(which, w).store(0, Relaxed);
+            }
         }
     }
 
@@ -211,6 +275,7 @@ impl PagePtr {
     pub(crate) fn init_large(self, first_slot: usize, object_size: usize, owner: usize) {
         let h = self.header();
         h.kind.store(PageKind::Large as u32, Relaxed);
+        h.flags.store(0, Relaxed);
         h.slot_size.store(object_size, Relaxed);
         h.slot_count.store(1, Relaxed);
         h.div_magic.store(0, Relaxed);
@@ -219,15 +284,16 @@ impl PagePtr {
         h.epoch.store(0, Relaxed);
         h.scratch_base.store(0, Relaxed);
         h.chunk.store(core::ptr::null_mut(), Relaxed);
-        self.alloc_word(0).store(0, Relaxed);
-        self.mark_word(0).store(0, Relaxed);
-        self.old_word(0).store(0, Relaxed);
+        for which in 0..BITMAPS {
+            self.bitmap(which, 0).store(0, Relaxed);
+        }
     }
 
     /// Initialises a page freshly cut from `chunk` as free.
     pub(crate) fn init_free(self, chunk: *mut u8) {
         let h = self.header();
         h.kind.store(PageKind::Free as u32, Relaxed);
+        h.flags.store(0, Relaxed);
         h.slot_size.store(0, Relaxed);
         h.slot_count.store(0, Relaxed);
         h.div_magic.store(0, Relaxed);
@@ -243,7 +309,22 @@ impl PagePtr {
         let h = self.header();
         h.owner.store(0, Relaxed);
         h.slot_count.store(0, Relaxed);
+        h.flags.store(0, Relaxed);
         h.kind.store(PageKind::Free as u32, Relaxed);
+    }
+
+    /// Whether `flag` is set.
+    #[inline(always)]
+    pub(crate) fn has_flag(self, flag: PageFlag) -> bool {
+        self.header().flags.load(Relaxed) & flag as u32 != 0
+    }
+
+    /// Sets or clears `flag` (owner thread only).
+    #[inline]
+    pub(crate) fn set_flag(self, flag: PageFlag, on: bool) {
+        let flags = &self.header().flags;
+        let v = flags.load(Relaxed);
+        flags.store(if on { v | flag as u32 } else { v & !(flag as u32) }, Relaxed);
     }
 
     /// The page's kind.
@@ -350,12 +431,6 @@ impl PagePtr {
         self.slot_index_of_offset(offset)
     }
 
-    /// Whether slot `index` is marked.
-    #[inline(always)]
-    pub(crate) fn is_marked(self, index: usize) -> bool {
-        self.mark_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0
-    }
-
     /// Sets the mark bit of slot `index`; returns whether it was already set.
     ///
     /// Only the collector writes mark bits, one collector at a time, so a
@@ -372,11 +447,19 @@ impl PagePtr {
         false
     }
 
-    /// Clears every mark bit.
-    pub(crate) fn clear_marks(self) {
+    /// Resets the mark bits for a collection: clear for a major one; for a
+    /// minor one, old objects start marked (they are not part of it).
+    pub(crate) fn reset_marks(self, minor: bool) {
         for w in 0..self.bitmap_words() {
-            self.mark_word(w).store(0, Relaxed);
+            let start = if minor { self.old_word(w).load(Relaxed) } else { 0 };
+            self.mark_word(w).store(start, Relaxed);
         }
+    }
+
+    /// Whether slot `index` holds an old object.
+    #[inline(always)]
+    pub(crate) fn is_old(self, index: usize) -> bool {
+        self.old_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0
     }
 
     /// Number of allocated slots.
@@ -384,19 +467,6 @@ impl PagePtr {
         (0..self.bitmap_words())
             .map(|w| self.alloc_word(w).load(Relaxed).count_ones() as usize)
             .sum()
-    }
-
-    /// Calls `f` with the index of every allocated slot.
-    #[inline]
-    pub(crate) fn for_each_allocated(self, mut f: impl FnMut(usize)) {
-        for w in 0..self.bitmap_words() {
-            let mut bits = self.alloc_word(w).load(Relaxed);
-            while bits != 0 {
-                let bit = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                f(w * 64 + bit);
-            }
-        }
     }
 }
 

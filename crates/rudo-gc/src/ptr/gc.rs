@@ -70,7 +70,7 @@ impl<T: Trace> Gc<T> {
             GcHeader::init(slot.ptr, &SizedVTable::<T>::VTABLE, 1, 0, false);
             (&raw mut (*ptr.as_ptr()).value).write(value);
         }
-        slot.publish();
+        slot.publish(T::NEEDS_DROP);
         Gc { ptr, _owns: PhantomData }
     }
 
@@ -102,9 +102,11 @@ impl<T: Trace> Gc<T> {
         // if `data_fn` drops every `Weak`.
         // SAFETY: as in `new`.
         unsafe { GcHeader::init(slot.ptr, &SizedVTable::<T>::VTABLE, 0, 2, true) };
-        slot.publish();
+        slot.publish(T::NEEDS_DROP);
         // SAFETY: the header is initialised and allocated.
         let header = unsafe { GcHeader::from_ptr(ptr.cast()) };
+        // SAFETY: `ptr` is the slot's raw pointer, with the page's provenance.
+        unsafe { GcHeader::note_weak(ptr.cast()) };
 
         /// Gives back construction's weak count if `data_fn` unwinds: the slot
         /// then stays a valueless zombie until the last `Weak` is gone.
@@ -120,8 +122,7 @@ impl<T: Trace> Gc<T> {
         let value = data_fn(&weak);
         // SAFETY: the slot is ours; nobody reads the value while `DEAD`.
         unsafe { (&raw mut (*ptr.as_ptr()).value).write(value) };
-        header.set_strong(1);
-        header.clear_dead();
+        header.set_built();
         drop(construction);
         drop(weak);
         Gc { ptr, _owns: PhantomData }
@@ -152,7 +153,7 @@ impl<T: Trace> Gc<[T]> {
             );
             vec.set_len(0);
         }
-        slot.publish();
+        slot.publish(T::NEEDS_DROP);
         // SAFETY: `fat` is derived from a non-null slot address.
         Gc { ptr: unsafe { NonNull::new_unchecked(fat) }, _owns: PhantomData }
     }
@@ -173,7 +174,7 @@ impl Gc<str> {
             write_len(slot.ptr.cast(), slot.size(), len);
             core::ptr::copy_nonoverlapping(s.as_ptr(), (&raw mut (*fat).value).cast::<u8>(), len);
         }
-        slot.publish();
+        slot.publish(false);
         // SAFETY: non-null, see above.
         Gc { ptr: unsafe { NonNull::new_unchecked(fat) }, _owns: PhantomData }
     }
@@ -183,6 +184,9 @@ impl<T: ?Sized + 'static> Gc<T> {
     /// Creates a [`Weak`] pointer to this object.
     pub fn downgrade(this: &Gc<T>) -> Weak<T> {
         this.header().inc_weak();
+        // SAFETY: `this.ptr` is the object's raw pointer, with the page's
+        // provenance.
+        unsafe { GcHeader::note_weak(this.ptr.cast()) };
         Weak::from_box(this.ptr)
     }
 

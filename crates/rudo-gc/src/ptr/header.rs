@@ -2,13 +2,13 @@
 //!
 //! ```text
 //!  GcBox<T> (repr(C), 16-aligned slot)
-//!  +----------------------+--------------+---------------------+----------------+
-//!  | vtable: *const VTable | strong: u32  | weak_flags: u32     | value: T ...   |
-//!  +----------------------+--------------+---------------------+----------------+
-//!  0                      8              12                    16 (or align_of::<T>())
+//!  +-----------------------+-------------------+-------------+----------------+
+//!  | vtable: *const VTable | strong_flags: u32 | weak: u32   | value: T ...   |
+//!  +-----------------------+-------------------+-------------+----------------+
+//!  0                       8                   12            16 (or align_of::<T>())
 //!
-//!  weak_flags:  bit 31        DEAD  (value dropped or being dropped, or never built)
-//!               bits 0..=30   weak count
+//!  strong_flags:  bit 31        DEAD  (value dropped or being dropped, or never built)
+//!                 bits 0..=30   strong count
 //! ```
 //!
 //! Mark, young and allocated state live in page bitmaps, not here.
@@ -21,25 +21,30 @@
 //!    before any value is dropped) and by `Gc::new_cyclic` while the value is
 //!    under construction. A `DEAD` object is never traced, never upgraded and
 //!    never dropped twice. Its slot is kept while the weak count is non-zero.
+//! 3. `DEAD` shares a word with the strong count because nothing else writes
+//!    that word of a dead object: a `Gc` held anywhere outside the dead set
+//!    would have made it a root. So the collector sets the flag with a plain
+//!    store, and upgrades test it with the same load that reads the count.
 
 use core::ptr::NonNull;
 
 use super::vtable::VTable;
+use crate::heap::page::PagePtr;
 use crate::sync::raw::{AtomicPtr, AtomicU32, Ordering::Relaxed};
 
-/// `weak_flags` bit: the object is dead (see rule 2).
+/// `strong_flags` bit: the object is dead (see rule 2).
 const DEAD: u32 = 1 << 31;
-/// Mask of the weak count in `weak_flags`.
-const WEAK_MASK: u32 = DEAD - 1;
+/// Mask of the strong count in `strong_flags`.
+const STRONG_MASK: u32 = DEAD - 1;
 /// Counts above this abort the process, as `Rc`/`Arc` do on overflow.
-const MAX_COUNT: u32 = WEAK_MASK - 1;
+const MAX_COUNT: u32 = STRONG_MASK - 1;
 
 /// The object header.
 #[repr(C)]
 pub(crate) struct GcHeader {
     vtable: AtomicPtr<VTable>,
-    strong: AtomicU32,
-    weak_flags: AtomicU32,
+    strong_flags: AtomicU32,
+    weak: AtomicU32,
 }
 
 const _: () = assert!(core::mem::size_of::<GcHeader>() == 16);
@@ -55,7 +60,7 @@ impl GcHeader {
     /// Strong count.
     #[inline(always)]
     pub(crate) fn strong(&self) -> u32 {
-        self.strong.load(Relaxed)
+        self.strong_flags.load(Relaxed) & STRONG_MASK
     }
 
     /// Adds one strong reference.
@@ -66,8 +71,8 @@ impl GcHeader {
     /// protocol, not through the counts.
     #[inline(always)]
     pub(crate) fn inc_strong(&self) {
-        let old = self.strong.fetch_add(1, Relaxed);
-        if old > MAX_COUNT {
+        let old = self.strong_flags.fetch_add(1, Relaxed);
+        if old & STRONG_MASK > MAX_COUNT {
             count_overflow();
         }
     }
@@ -75,26 +80,35 @@ impl GcHeader {
     /// Removes one strong reference (never frees; rule 1).
     #[inline(always)]
     pub(crate) fn dec_strong(&self) {
-        let old = self.strong.fetch_sub(1, Relaxed);
-        debug_assert!(old > 0, "rudo-gc: strong count underflow");
+        let old = self.strong_flags.fetch_sub(1, Relaxed);
+        debug_assert!(old & STRONG_MASK > 0, "rudo-gc: strong count underflow");
     }
 
-    /// Sets the strong count (construction only).
-    pub(crate) fn set_strong(&self, n: u32) {
-        self.strong.store(n, Relaxed);
+    /// Removes `n` strong references at once (the collector giving back what
+    /// dead objects held).
+    #[inline]
+    pub(crate) fn sub_strong(&self, n: u32) {
+        let old = self.strong_flags.fetch_sub(n, Relaxed);
+        debug_assert!(old & STRONG_MASK >= n, "rudo-gc: strong count underflow");
+    }
+
+    /// Finishes `Gc::new_cyclic`: one strong reference, not dead. Nothing
+    /// else writes the word meanwhile (rule 3: upgrades fail while `DEAD`).
+    pub(crate) fn set_built(&self) {
+        self.strong_flags.store(1, Relaxed);
     }
 
     /// Weak count.
     #[inline(always)]
     pub(crate) fn weak(&self) -> u32 {
-        self.weak_flags.load(Relaxed) & WEAK_MASK
+        self.weak.load(Relaxed)
     }
 
     /// Adds one weak reference.
     #[inline]
     pub(crate) fn inc_weak(&self) {
-        let old = self.weak_flags.fetch_add(1, Relaxed);
-        if old & WEAK_MASK > MAX_COUNT {
+        let old = self.weak.fetch_add(1, Relaxed);
+        if old > MAX_COUNT {
             count_overflow();
         }
     }
@@ -102,24 +116,40 @@ impl GcHeader {
     /// Removes one weak reference.
     #[inline]
     pub(crate) fn dec_weak(&self) {
-        let old = self.weak_flags.fetch_sub(1, Relaxed);
-        debug_assert!(old & WEAK_MASK > 0, "rudo-gc: weak count underflow");
+        let old = self.weak.fetch_sub(1, Relaxed);
+        debug_assert!(old > 0, "rudo-gc: weak count underflow");
+    }
+
+    /// Records in the page that the object at `object` has a weak reference
+    /// (so that a collection that finds it dead flags it and checks its weak
+    /// count).
+    ///
+    /// Takes the raw object pointer, not `&self`: the page header lies outside
+    /// a reference's borrow, so it must be reached with the allocation's own
+    /// provenance.
+    ///
+    /// # Safety
+    ///
+    /// `object` must point to a live object header in a heap page, with the
+    /// provenance of the page's allocation.
+    #[inline]
+    pub(crate) unsafe fn note_weak(object: NonNull<u8>) {
+        // SAFETY: caller contract.
+        let page = unsafe { PagePtr::of_object(object) };
+        page.set_weak_bit(page.slot_index(object));
     }
 
     /// Whether the object is dead (rule 2).
     #[inline(always)]
     pub(crate) fn is_dead(&self) -> bool {
-        self.weak_flags.load(Relaxed) & DEAD != 0
+        self.strong_flags.load(Relaxed) & DEAD != 0
     }
 
-    /// Flags the object dead.
+    /// Flags an object the collector found dead. A plain store (rule 3).
+    #[inline(always)]
     pub(crate) fn set_dead(&self) {
-        self.weak_flags.fetch_or(DEAD, Relaxed);
-    }
-
-    /// Clears the dead flag (end of `Gc::new_cyclic`).
-    pub(crate) fn clear_dead(&self) {
-        self.weak_flags.fetch_and(!DEAD, Relaxed);
+        let v = self.strong_flags.load(Relaxed);
+        self.strong_flags.store(v | DEAD, Relaxed);
     }
 
     /// Writes a fresh header into an allocated slot with atomic stores (a
@@ -137,9 +167,9 @@ impl GcHeader {
         unsafe {
             AtomicPtr::from_ptr(&raw mut (*p).vtable as *mut *mut VTable)
                 .store(vtable as *const VTable as *mut VTable, Relaxed);
-            AtomicU32::from_ptr(&raw mut (*p).strong as *mut u32).store(strong, Relaxed);
-            AtomicU32::from_ptr(&raw mut (*p).weak_flags as *mut u32)
-                .store(weak | if dead { DEAD } else { 0 }, Relaxed);
+            AtomicU32::from_ptr(&raw mut (*p).strong_flags as *mut u32)
+                .store(strong | if dead { DEAD } else { 0 }, Relaxed);
+            AtomicU32::from_ptr(&raw mut (*p).weak as *mut u32).store(weak, Relaxed);
         }
     }
 

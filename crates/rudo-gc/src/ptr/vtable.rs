@@ -73,7 +73,7 @@ pub(crate) struct SizedVTable<T>(PhantomData<T>);
 impl<T: Trace> SizedVTable<T> {
     pub(crate) const VTABLE: VTable = VTable {
         trace: if T::NEEDS_TRACE { Some(trace_sized::<T>) } else { None },
-        drop: if core::mem::needs_drop::<T>() { Some(drop_sized::<T>) } else { None },
+        drop: if T::NEEDS_DROP { Some(drop_sized::<T>) } else { None },
         object_size: size_sized::<T>,
         type_name: core::any::type_name::<T>,
     };
@@ -102,7 +102,7 @@ pub(crate) struct SliceVTable<T>(PhantomData<T>);
 impl<T: Trace> SliceVTable<T> {
     pub(crate) const VTABLE: VTable = VTable {
         trace: if T::NEEDS_TRACE { Some(trace_slice::<T>) } else { None },
-        drop: if core::mem::needs_drop::<T>() { Some(drop_slice::<T>) } else { None },
+        drop: if T::NEEDS_DROP { Some(drop_slice::<T>) } else { None },
         object_size: size_slice::<T>,
         type_name: core::any::type_name::<[T]>,
     };

@@ -17,7 +17,8 @@ use crate::ptr::{Gc, Weak};
 
 // SAFETY: a `Gc` owns exactly itself; visiting it once is the contract.
 unsafe impl<T: ?Sized + 'static> Trace for Gc<T> {
-    #[inline]
+    const NEEDS_DROP: bool = false;
+    #[inline(always)]
     fn trace(&self, visitor: &mut Visitor) {
         visitor.visit(self);
     }
@@ -25,6 +26,7 @@ unsafe impl<T: ?Sized + 'static> Trace for Gc<T> {
 
 // SAFETY: as for `Gc`.
 unsafe impl<T: ?Sized + 'static> Trace for Weak<T> {
+    const NEEDS_DROP: bool = false;
     #[inline]
     fn trace(&self, visitor: &mut Visitor) {
         visitor.visit_weak(self);
@@ -155,6 +157,7 @@ sequence!(Vec<T>, VecDeque<T>, LinkedList<T>, BTreeSet<T>, BinaryHeap<T>);
 // SAFETY: each element is owned once and traced once.
 unsafe impl<T: Trace> Trace for [T] {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const NEEDS_DROP: bool = T::NEEDS_DROP;
     #[inline]
     fn trace(&self, visitor: &mut Visitor) {
         if T::NEEDS_TRACE {
@@ -170,6 +173,7 @@ unsafe impl<T: GcFree> GcFree for [T] {}
 // SAFETY: as for slices.
 unsafe impl<T: Trace, const N: usize> Trace for [T; N] {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const NEEDS_DROP: bool = T::NEEDS_DROP;
     #[inline]
     fn trace(&self, visitor: &mut Visitor) {
         self.as_slice().trace(visitor);
@@ -192,6 +196,7 @@ unsafe impl<T: ?Sized + GcFree> GcFree for Box<T> {}
 // SAFETY: the option owns its content, if any, once.
 unsafe impl<T: Trace> Trace for Option<T> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE;
+    const NEEDS_DROP: bool = T::NEEDS_DROP;
     #[inline]
     fn trace(&self, visitor: &mut Visitor) {
         if let Some(value) = self {
@@ -205,6 +210,7 @@ unsafe impl<T: GcFree> GcFree for Option<T> {}
 // SAFETY: the result owns exactly one of its variants' contents.
 unsafe impl<T: Trace, E: Trace> Trace for Result<T, E> {
     const NEEDS_TRACE: bool = T::NEEDS_TRACE || E::NEEDS_TRACE;
+    const NEEDS_DROP: bool = T::NEEDS_DROP || E::NEEDS_DROP;
     #[inline]
     fn trace(&self, visitor: &mut Visitor) {
         match self {
@@ -327,6 +333,7 @@ macro_rules! tuple {
         // SAFETY: each field is owned once and traced once.
         unsafe impl<$($name: Trace),+> Trace for ($($name,)+) {
             const NEEDS_TRACE: bool = false $(|| $name::NEEDS_TRACE)+;
+            const NEEDS_DROP: bool = false $(|| $name::NEEDS_DROP)+;
             #[inline]
             #[allow(non_snake_case)]
             fn trace(&self, visitor: &mut Visitor) {

@@ -50,7 +50,9 @@ pub use visitor::Visitor;
 /// 4. If [`NEEDS_TRACE`](Trace::NEEDS_TRACE) is `false`, `trace` visits nothing
 ///    and no value of the type can own a `Gc` or `Weak`.
 ///
-/// Visiting *fewer* pointers than owned is always safe; it only leaks.
+/// Visiting *fewer* pointers than owned is always safe; it only leaks. A wrong
+/// [`NEEDS_DROP`](Trace::NEEDS_DROP) of `false` is safe too: the collector then
+/// skips destructors of dead values, which leaks what they would release.
 ///
 /// # Examples
 ///
@@ -84,6 +86,17 @@ pub unsafe trait Trace: 'static {
     /// buffers) free to scan. Leave the default (`true`) unless the type
     /// provably holds no GC pointers.
     const NEEDS_TRACE: bool = true;
+
+    /// Whether dropping a value does anything besides dropping the `Gc` and
+    /// `Weak` pointers it owns.
+    ///
+    /// The collector drops dead values with `Gc::drop` and `Weak::drop` made
+    /// inert, so for a type whose only drop glue is those pointers (a node of
+    /// `Option<Gc<Node>>` fields, say) there is nothing to run, and the
+    /// collector frees dead objects of the type without touching them. The
+    /// default, `core::mem::needs_drop::<Self>()`, is always correct;
+    /// `#[derive(Trace)]` computes a sharper value from the fields.
+    const NEEDS_DROP: bool = core::mem::needs_drop::<Self>();
 
     /// Reports every `Gc` and `Weak` owned by `self` to `visitor`, each at most
     /// once. See the trait's safety section.

@@ -1,0 +1,8 @@
+use rudo_gc::{Gc, GcFree};
+
+#[derive(GcFree)]
+struct Handles {
+    targets: Vec<Gc<u32>>,
+}
+
+fn main() {}
