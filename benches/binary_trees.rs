@@ -9,7 +9,9 @@ use rudo_gc::{Gc, Trace};
 /// Total nodes checked by `run` for a tree of `max_depth`, the same for every
 /// variant.
 fn schedule(max_depth: u32) -> impl Iterator<Item = (u32, u32)> {
-    (4..=max_depth).step_by(2).map(move |d| (d, 1 << (max_depth - d + 4)))
+    (4..=max_depth)
+        .step_by(2)
+        .map(move |d| (d, 1 << (max_depth - d + 4)))
 }
 
 macro_rules! variant {

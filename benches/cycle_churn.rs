@@ -29,8 +29,12 @@ impl XorShift {
 fn edges(round: usize, rng: &mut XorShift) -> Vec<(usize, usize)> {
     match round % 3 {
         0 => (0..GROUP).map(|i| (i, (i + 1) % GROUP)).collect(),
-        1 => (0..GROUP - 1).flat_map(|i| [(i, i + 1), (i + 1, i)]).collect(),
-        _ => (0..GROUP * 2).map(|_| (rng.next(GROUP), rng.next(GROUP))).collect(),
+        1 => (0..GROUP - 1)
+            .flat_map(|i| [(i, i + 1), (i + 1, i)])
+            .collect(),
+        _ => (0..GROUP * 2)
+            .map(|_| (rng.next(GROUP), rng.next(GROUP)))
+            .collect(),
     }
 }
 
@@ -49,12 +53,21 @@ pub mod gc {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let mut sum = 0;
         for round in 0..rounds {
-            let nodes: Vec<Gc<Node>> =
-                (0..GROUP).map(|id| Gc::new(Node { id, out: GcCell::new(Vec::new()) })).collect();
+            let nodes: Vec<Gc<Node>> = (0..GROUP)
+                .map(|id| {
+                    Gc::new(Node {
+                        id,
+                        out: GcCell::new(Vec::new()),
+                    })
+                })
+                .collect();
             for (a, b) in edges(round, &mut rng) {
                 nodes[a].out.borrow_mut().push(nodes[b].clone());
             }
-            sum += nodes.iter().map(|n| n.out.borrow().len() + n.id).sum::<usize>();
+            sum += nodes
+                .iter()
+                .map(|n| n.out.borrow().len() + n.id)
+                .sum::<usize>();
         }
         sum
     }
@@ -74,12 +87,21 @@ pub mod rc {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let mut sum = 0;
         for round in 0..rounds {
-            let nodes: Vec<Rc<Node>> =
-                (0..GROUP).map(|id| Rc::new(Node { id, out: RefCell::new(Vec::new()) })).collect();
+            let nodes: Vec<Rc<Node>> = (0..GROUP)
+                .map(|id| {
+                    Rc::new(Node {
+                        id,
+                        out: RefCell::new(Vec::new()),
+                    })
+                })
+                .collect();
             for (a, b) in edges(round, &mut rng) {
                 nodes[a].out.borrow_mut().push(nodes[b].clone());
             }
-            sum += nodes.iter().map(|n| n.out.borrow().len() + n.id).sum::<usize>();
+            sum += nodes
+                .iter()
+                .map(|n| n.out.borrow().len() + n.id)
+                .sum::<usize>();
             for n in &nodes {
                 n.out.borrow_mut().clear();
             }

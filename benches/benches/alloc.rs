@@ -2,6 +2,9 @@
 //! values, each allocated and dropped in a loop (steady state, reclamation
 //! included).
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::rc::Rc;
 

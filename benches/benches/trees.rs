@@ -1,5 +1,8 @@
 //! binary-trees (depth 16) and cycle churn, against `Rc` and `Box`.
 
+// `criterion_group!` generates an undocumented public function.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -11,15 +14,23 @@ const ROUNDS: usize = 600;
 
 fn trees(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("binary_trees/depth{DEPTH}"));
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
-    group.bench_function("Box", |b| b.iter(|| black_box(binary_trees::boxed::run(DEPTH))));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("Box", |b| {
+        b.iter(|| black_box(binary_trees::boxed::run(DEPTH)))
+    });
     group.bench_function("Rc", |b| b.iter(|| black_box(binary_trees::rc::run(DEPTH))));
     group.bench_function("Gc", |b| b.iter(|| black_box(binary_trees::gc::run(DEPTH))));
     group.finish();
 
     let mut group = c.benchmark_group(format!("cycle_churn/{}k_nodes", ROUNDS));
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
-    group.bench_function("Rc_manual_break", |b| b.iter(|| black_box(cycle_churn::rc::run(ROUNDS))));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("Rc_manual_break", |b| {
+        b.iter(|| black_box(cycle_churn::rc::run(ROUNDS)))
+    });
     group.bench_function("Gc", |b| b.iter(|| black_box(cycle_churn::gc::run(ROUNDS))));
     group.finish();
 }

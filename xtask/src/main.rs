@@ -69,7 +69,10 @@ fn main() -> ExitCode {
 
 fn workspace_root() -> PathBuf {
     let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
-    Path::new(&manifest).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(&manifest)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn cargo(root: &Path) -> Command {
@@ -80,8 +83,14 @@ fn cargo(root: &Path) -> Command {
 
 fn run(mut cmd: Command) -> Result<(), String> {
     eprintln!("    $ {cmd:?}");
-    let status = cmd.status().map_err(|e| format!("could not start {cmd:?}: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{cmd:?} exited with {status}")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} exited with {status}"))
+    }
 }
 
 fn fmt(root: &Path) -> Result<(), String> {
@@ -92,7 +101,15 @@ fn fmt(root: &Path) -> Result<(), String> {
 
 fn clippy(root: &Path) -> Result<(), String> {
     let mut c = cargo(root);
-    c.args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]);
+    c.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     run(c)
 }
 
@@ -105,7 +122,14 @@ fn doc(root: &Path) -> Result<(), String> {
 
 fn test(root: &Path) -> Result<(), String> {
     let mut c = cargo(root);
-    c.args(["test", "--workspace", "--lib", "--bins", "--tests", "--examples"]);
+    c.args([
+        "test",
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--tests",
+        "--examples",
+    ]);
     run(c)?;
     let mut c = cargo(root);
     c.args(["test", "--workspace", "--doc"]);
@@ -128,11 +152,22 @@ fn ensure_miri(root: &Path) -> Result<(), String> {
     let installed = Command::new("rustup")
         .args(["toolchain", "list"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with("nightly")))
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.starts_with("nightly"))
+        })
         .unwrap_or(false);
     let mut c = Command::new("rustup");
     if installed {
-        c.args(["component", "add", "miri", "rust-src", "--toolchain", NIGHTLY]);
+        c.args([
+            "component",
+            "add",
+            "miri",
+            "rust-src",
+            "--toolchain",
+            NIGHTLY,
+        ]);
     } else {
         c.args([
             "toolchain",

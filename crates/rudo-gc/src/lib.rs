@@ -82,9 +82,9 @@ mod sync;
 mod trace;
 
 pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
-pub use gc::{collect, collect_minor};
 pub use gc::config::{GcConfig, config, set_config};
 pub use gc::stats::{GcStats, PhaseTimes, stats};
+pub use gc::{collect, collect_minor};
 pub use ptr::{Gc, Weak};
 pub use trace::{GcFree, Trace, Visitor};
 

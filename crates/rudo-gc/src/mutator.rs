@@ -32,7 +32,13 @@ pub(crate) fn note_decrement() -> bool {
 }
 
 pub(crate) fn set_sweeping(on: bool) {
-    FLAGS.with(|f| f.set(if on { f.get() | SWEEPING } else { f.get() & !SWEEPING }));
+    FLAGS.with(|f| {
+        f.set(if on {
+            f.get() | SWEEPING
+        } else {
+            f.get() & !SWEEPING
+        })
+    });
 }
 
 /// Returns and clears the dirty bit.

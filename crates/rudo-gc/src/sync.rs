@@ -12,9 +12,7 @@
 
 /// Atomics embedded in heap memory or statics; never switched to `loom`.
 pub(crate) mod raw {
-    pub(crate) use core::sync::atomic::{
-        AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
-    };
+    pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 }
 
 #[cfg(not(loom))]

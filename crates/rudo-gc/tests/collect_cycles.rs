@@ -46,7 +46,11 @@ struct Node {
 
 impl Node {
     fn new(id: usize, drops: &Drops) -> Gc<Node> {
-        Gc::new(Node { id, out: GcCell::new(Vec::new()), drops: drops.clone() })
+        Gc::new(Node {
+            id,
+            out: GcCell::new(Vec::new()),
+            drops: drops.clone(),
+        })
     }
 
     fn link(&self, to: &Gc<Node>) {
@@ -284,7 +288,19 @@ fn doubly_linked_list_with_weak_prev_rooted_in_the_middle_keeps_only_the_tail() 
     }
     // The head side is gone, so the weak `prev` of the kept node is dead.
     assert!(middle.prev_weak.borrow().upgrade().is_none());
-    assert_eq!(middle.next.borrow().as_ref().unwrap().prev_weak.borrow().upgrade().unwrap().id, 25);
+    assert_eq!(
+        middle
+            .next
+            .borrow()
+            .as_ref()
+            .unwrap()
+            .prev_weak
+            .borrow()
+            .upgrade()
+            .unwrap()
+            .id,
+        25
+    );
     drop(middle);
     collect();
     drops.assert_all_once();
@@ -380,7 +396,10 @@ fn tree_with_parent_pointers_is_kept_whole_by_one_leaf() {
     let leaf = all.last().unwrap().upgrade().unwrap();
     drop(root);
     collect();
-    assert!(all.iter().all(alive), "the leaf reaches the root, which reaches everything");
+    assert!(
+        all.iter().all(alive),
+        "the leaf reaches the root, which reaches everything"
+    );
     assert_eq!(drops.total(), 0);
     // Climb to the root.
     let mut cur = leaf.clone();
@@ -458,7 +477,11 @@ fn check_against_model(weaks: &[Weak<Node>], drops: &Drops, live: &[bool], seed:
     for (id, w) in weaks.iter().enumerate() {
         let is_alive = w.upgrade().is_some_and(|n| n.id == id);
         assert_eq!(is_alive, live[id], "seed {seed}: node {id}");
-        assert_eq!(drops.get(id), u32::from(!live[id]), "seed {seed}: node {id} drop count");
+        assert_eq!(
+            drops.get(id),
+            u32::from(!live[id]),
+            "seed {seed}: node {id} drop count"
+        );
     }
 }
 
@@ -510,7 +533,10 @@ fn random_graph_round_trip(seed: u64) -> usize {
     collect();
     let now_live = reachable(&edges, &roots);
     for id in 0..N {
-        assert!(!now_live[id] || live[id], "seed {seed}: node {id} came back to life");
+        assert!(
+            !now_live[id] || live[id],
+            "seed {seed}: node {id} came back to life"
+        );
     }
     live = now_live;
     check_against_model(&weaks, &drops, &live, seed);
@@ -524,8 +550,15 @@ fn random_graph_round_trip(seed: u64) -> usize {
 
 #[test]
 fn random_graphs_free_exactly_the_unreachable_nodes() {
-    let seeds: &[u64] = if cfg!(miri) { &[1, 2] } else { &[1, 2, 3, 4, 5, 6, 7, 8, 0xdead_beef, 42] };
-    let survivors: usize = seeds.iter().map(|&seed| random_graph_round_trip(seed)).sum();
+    let seeds: &[u64] = if cfg!(miri) {
+        &[1, 2]
+    } else {
+        &[1, 2, 3, 4, 5, 6, 7, 8, 0xdead_beef, 42]
+    };
+    let survivors: usize = seeds
+        .iter()
+        .map(|&seed| random_graph_round_trip(seed))
+        .sum();
     // The model is not degenerate: some nodes lived and some died.
     assert!(survivors > 0 && survivors < seeds.len() * N);
 }

@@ -58,12 +58,20 @@ fn graph(seed: u64) -> (Gc<Node>, Probe) {
         }
     }
     let checksum = nodes.iter().map(|n| n.value).fold(0, u64::wrapping_add);
-    let probe = Probe { weaks: nodes.iter().map(Gc::downgrade).collect(), drops, checksum };
+    let probe = Probe {
+        weaks: nodes.iter().map(Gc::downgrade).collect(),
+        drops,
+        checksum,
+    };
     (nodes[0].clone(), probe)
 }
 
 fn leaf(value: u64, drops: &Rc<Cell<usize>>) -> Gc<Node> {
-    Gc::new(Node { value, out: GcCell::new(Vec::new()), drops: drops.clone() })
+    Gc::new(Node {
+        value,
+        out: GcCell::new(Vec::new()),
+        drops: drops.clone(),
+    })
 }
 
 /// Sums the payloads reachable from `entry` (each node once).
@@ -224,7 +232,9 @@ unsafe impl Trace for Holder {
 fn gc_ref_held_across_collect() {
     let (entry, p) = graph(9);
     // The graph is reachable only through the holder's cell.
-    let holder = Gc::new(Holder { cell: GcCell::new(vec![entry]) });
+    let holder = Gc::new(Holder {
+        cell: GcCell::new(vec![entry]),
+    });
     {
         let guard: GcRef<'_, Vec<Gc<Node>>> = holder.cell.borrow();
         let first: GcRef<'_, Gc<Node>> = GcRef::map(GcRef::clone(&guard), |v| &v[0]);
@@ -239,7 +249,9 @@ fn gc_ref_held_across_collect() {
 fn gc_ref_mut_held_across_collect() {
     let (entry, p) = graph(10);
     // The graph is reachable only through the cell that will be borrowed.
-    let holder = Gc::new(Holder { cell: GcCell::new(vec![entry]) });
+    let holder = Gc::new(Holder {
+        cell: GcCell::new(vec![entry]),
+    });
     {
         let mut guard: GcRefMut<'_, Vec<Gc<Node>>> = holder.cell.borrow_mut();
         // While borrowed, the cell's contents are not traced: they look held
@@ -259,7 +271,9 @@ fn gc_ref_mut_held_across_collect() {
 #[test]
 fn gc_ref_mut_map_held_across_collect() {
     let (entry, p) = graph(11);
-    let holder = Gc::new(Holder { cell: GcCell::new(vec![entry]) });
+    let holder = Gc::new(Holder {
+        cell: GcCell::new(vec![entry]),
+    });
     {
         let first: GcRefMut<'_, Gc<Node>> = GcRefMut::map(holder.cell.borrow_mut(), |v| &mut v[0]);
         survives(&p, || Gc::clone(&first));
@@ -271,7 +285,9 @@ fn gc_ref_mut_map_held_across_collect() {
 #[test]
 fn contents_removed_under_a_gc_ref_mut_are_freed() {
     let (entry, p) = graph(12);
-    let holder = Gc::new(Holder { cell: GcCell::new(vec![entry]) });
+    let holder = Gc::new(Holder {
+        cell: GcCell::new(vec![entry]),
+    });
     {
         let mut guard = holder.cell.borrow_mut();
         guard.clear();

@@ -572,7 +572,10 @@ macro_rules! define_node {
     };
 }
 
-define_node!(#[derive(Trace)] FromMacro);
+define_node!(
+    #[derive(Trace)]
+    FromMacro
+);
 
 #[test]
 fn generated_names_do_not_collide_with_fields() {

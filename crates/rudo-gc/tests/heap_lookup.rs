@@ -50,7 +50,11 @@ fn any_field_is_found() {
     unsafe impl Trace for Three {
         fn trace(&self, _: &mut Visitor) {}
     }
-    let gc = Gc::new(Three { _a: 1, b: 2, _c: [3; 3] });
+    let gc = Gc::new(Three {
+        _a: 1,
+        b: 2,
+        _c: [3; 3],
+    });
     let field: *const u64 = &gc.b;
     assert_eq!(find_gc_box(field.cast()).unwrap().start, start_of(&gc));
 }
@@ -96,7 +100,10 @@ fn freed_slot_is_not_found() {
     let doomed = Gc::new(2_u64);
     let doomed_addr = addr(&doomed);
     drop(doomed);
-    assert!(find_gc_box(doomed_addr).is_some(), "not freed before a collection");
+    assert!(
+        find_gc_box(doomed_addr).is_some(),
+        "not freed before a collection"
+    );
     collect();
     assert!(find_gc_box(doomed_addr).is_none());
     assert!(find_gc_box(addr(&keep)).is_some());
@@ -120,7 +127,8 @@ fn large_object_is_found_from_every_page_it_spans() {
     let big: Gc<[u8]> = Gc::from(vec![0_u8; LEN]);
     let start = start_of(&big);
     for offset in [0, HEADER, PAGE, 2 * PAGE + 17, HEADER + LEN - 1] {
-        let info = find_gc_box(start.wrapping_add(offset)).unwrap_or_else(|| panic!("offset {offset}"));
+        let info =
+            find_gc_box(start.wrapping_add(offset)).unwrap_or_else(|| panic!("offset {offset}"));
         assert_eq!(info.start, start);
         assert_eq!(info.size, HEADER + LEN);
     }
@@ -155,12 +163,17 @@ fn str_and_slice_objects_report_their_exact_size() {
 #[test]
 fn lookup_is_consistent_for_every_size_class() {
     // One object per size class boundary, probed at the first and last byte.
-    let objects: Vec<Gc<[u8]>> =
-        (0..4096 - HEADER - 8).step_by(if cfg!(miri) { 509 } else { 7 }).map(|n| Gc::from(vec![1_u8; n])).collect();
+    let objects: Vec<Gc<[u8]>> = (0..4096 - HEADER - 8)
+        .step_by(if cfg!(miri) { 509 } else { 7 })
+        .map(|n| Gc::from(vec![1_u8; n]))
+        .collect();
     for gc in &objects {
         let start = start_of(gc);
         let size = HEADER + gc.len();
         assert_eq!(find_gc_box(start).unwrap().start, start);
-        assert_eq!(find_gc_box(start.wrapping_add(size - 1)).unwrap().start, start);
+        assert_eq!(
+            find_gc_box(start.wrapping_add(size - 1)).unwrap().start,
+            start
+        );
     }
 }

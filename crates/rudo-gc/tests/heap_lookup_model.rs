@@ -23,7 +23,12 @@ fn check(model: &Model, rng: &mut SmallRng, anchor: *const u8) {
     // Probe near known objects (inside, at the edges, just past the end) and
     // at random offsets around them, through a pointer with heap provenance.
     for (&start, &(size, _)) in model.iter().take(64) {
-        for probe in [start, start + size - 1, start + size, start + rng.random_range(0..size)] {
+        for probe in [
+            start,
+            start + size - 1,
+            start + size,
+            start + rng.random_range(0..size),
+        ] {
             let p = anchor.wrapping_add(probe.wrapping_sub(anchor as usize));
             let got = find_gc_box(p).map(|i| i.start as usize);
             assert_eq!(got, expected(model, probe), "probe {probe:#x}");
@@ -47,7 +52,10 @@ fn find_gc_box_matches_a_model_of_live_objects() {
                     };
                     let gc: Gc<[u8]> = Gc::from(vec![0xAB_u8; len]);
                     let start = Gc::as_ptr(&gc).cast::<u8>() as usize - HEADER;
-                    assert!(expected(&model, start).is_none(), "fresh object overlaps a live one");
+                    assert!(
+                        expected(&model, start).is_none(),
+                        "fresh object overlaps a live one"
+                    );
                     model.insert(start, (HEADER + len, true));
                     held.push(gc);
                 }
@@ -66,7 +74,10 @@ fn find_gc_box_matches_a_model_of_live_objects() {
             }
         }
         for gc in &held {
-            assert!(gc.iter().all(|&b| b == 0xAB), "object contents were overwritten");
+            assert!(
+                gc.iter().all(|&b| b == 0xAB),
+                "object contents were overwritten"
+            );
         }
     }
 }

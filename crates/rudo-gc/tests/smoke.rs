@@ -5,6 +5,7 @@ struct Node {
     next: GcCell<Option<Gc<Node>>>,
     val: u64,
 }
+// SAFETY: visits the one GC pointer field, once.
 unsafe impl Trace for Node {
     fn trace(&self, v: &mut Visitor) {
         self.next.trace(v);
@@ -13,8 +14,14 @@ unsafe impl Trace for Node {
 
 #[test]
 fn smoke() {
-    let a = Gc::new(Node { next: GcCell::new(None), val: 1 });
-    let b = Gc::new(Node { next: GcCell::new(Some(a.clone())), val: 2 });
+    let a = Gc::new(Node {
+        next: GcCell::new(None),
+        val: 1,
+    });
+    let b = Gc::new(Node {
+        next: GcCell::new(Some(a.clone())),
+        val: 2,
+    });
     *a.next.borrow_mut() = Some(b.clone());
     let wa: Weak<Node> = Gc::downgrade(&a);
     collect();
@@ -27,7 +34,10 @@ fn smoke() {
     let v: Gc<[u64]> = Gc::from(vec![1, 2, 3]);
     let mut keep = Vec::new();
     for i in 0..if cfg!(miri) { 2_000 } else { 100_000u64 } {
-        let g = Gc::new(Node { next: GcCell::new(None), val: i });
+        let g = Gc::new(Node {
+            next: GcCell::new(None),
+            val: i,
+        });
         if i % 1000 == 0 {
             keep.push(g);
         }

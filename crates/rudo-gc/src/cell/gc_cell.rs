@@ -59,7 +59,10 @@ impl std::error::Error for BorrowMutError {}
 impl<T> GcCell<T> {
     /// A new cell holding `value`.
     pub const fn new(value: T) -> GcCell<T> {
-        GcCell { flag: BorrowFlag::new(), value: UnsafeCell::new(value) }
+        GcCell {
+            flag: BorrowFlag::new(),
+            value: UnsafeCell::new(value),
+        }
     }
 
     /// Consumes the cell, returning the value.
@@ -129,7 +132,11 @@ impl<T: ?Sized> GcCell<T> {
         if self.flag.try_share() {
             // SAFETY: the shared borrow excludes mutable ones until released.
             let value = unsafe { NonNull::new_unchecked(self.value.get()) };
-            Ok(GcRef { value, flag: &self.flag, _marker: PhantomData })
+            Ok(GcRef {
+                value,
+                flag: &self.flag,
+                _marker: PhantomData,
+            })
         } else {
             Err(BorrowError)
         }
@@ -153,7 +160,11 @@ impl<T: ?Sized> GcCell<T> {
         if self.flag.try_write() {
             // SAFETY: the mutable borrow is exclusive until released.
             let value = unsafe { NonNull::new_unchecked(self.value.get()) };
-            Ok(GcRefMut { value, flag: &self.flag, _marker: PhantomData })
+            Ok(GcRefMut {
+                value,
+                flag: &self.flag,
+                _marker: PhantomData,
+            })
         } else {
             Err(BorrowMutError)
         }
@@ -212,7 +223,10 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for GcCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.try_borrow() {
             Ok(v) => f.debug_struct("GcCell").field("value", &&*v).finish(),
-            Err(_) => f.debug_struct("GcCell").field("value", &format_args!("<borrowed>")).finish(),
+            Err(_) => f
+                .debug_struct("GcCell")
+                .field("value", &format_args!("<borrowed>"))
+                .finish(),
         }
     }
 }
@@ -239,14 +253,22 @@ impl<'a, T: ?Sized> GcRef<'a, T> {
         let value = NonNull::from(f(&*orig));
         let flag = orig.flag;
         core::mem::forget(orig);
-        GcRef { value, flag, _marker: PhantomData }
+        GcRef {
+            value,
+            flag,
+            _marker: PhantomData,
+        }
     }
 
     /// Another shared borrow of the same value (like [`Ref::clone`](std::cell::Ref::clone)).
     #[allow(clippy::should_implement_trait)]
     pub fn clone(orig: &GcRef<'a, T>) -> GcRef<'a, T> {
         assert!(orig.flag.try_share(), "GcCell shared-borrow count overflow");
-        GcRef { value: orig.value, flag: orig.flag, _marker: PhantomData }
+        GcRef {
+            value: orig.value,
+            flag: orig.flag,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -292,7 +314,11 @@ impl<'a, T: ?Sized> GcRefMut<'a, T> {
         let value = NonNull::from(f(&mut *orig));
         let flag = orig.flag;
         core::mem::forget(orig);
-        GcRefMut { value, flag, _marker: PhantomData }
+        GcRefMut {
+            value,
+            flag,
+            _marker: PhantomData,
+        }
     }
 }
 

@@ -138,16 +138,25 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
         if heap.collecting {
             return false;
         }
-        let dirty = mutator::take_dirty() || heap.allocated_since_gc > 0;
-        if !dirty && trigger != Trigger::ThreadExit {
-            stats::record_skipped();
-            return false;
-        }
         let minor = match trigger {
             Trigger::Explicit | Trigger::ThreadExit => false,
             Trigger::ExplicitMinor => true,
             Trigger::Budget => !config::wants_major(heap.used_bytes, heap.used_after_major),
         };
+        // Skip when nothing changed since the last collection that would have
+        // found the same garbage: any collection for a minor one, the last
+        // major one for a major one (a minor collection never frees old
+        // objects).
+        let dirty = mutator::take_dirty() || heap.allocated_since_gc > 0;
+        heap.changed_since_major |= dirty;
+        let changed = if minor { dirty } else { heap.changed_since_major };
+        if !changed && trigger != Trigger::ThreadExit {
+            stats::record_skipped();
+            return false;
+        }
+        if !minor {
+            heap.changed_since_major = false;
+        }
         heap.collecting = true;
         drop(heap);
         let guard = AbandonGuard(cell);
@@ -173,8 +182,19 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     let epoch = EPOCH.fetch_add(1, Relaxed) + 1;
     heap.reset_caches();
     let young = heap.take_young();
-    let LocalHeap { small, large, scratch, .. } = heap;
-    let Scratch { internal, strong, fixup, worklist, pages } = scratch;
+    let LocalHeap {
+        small,
+        large,
+        scratch,
+        ..
+    } = heap;
+    let Scratch {
+        internal,
+        strong,
+        fixup,
+        worklist,
+        pages,
+    } = scratch;
     pages.clear();
     if minor {
         pages.extend(young);
@@ -283,8 +303,6 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
         for w in 0..page.bitmap_words() {
             let alloc = page.alloc_word(w).load(Relaxed);
             let marked = page.mark_word(w).load(Relaxed);
-            // Survivors are promoted.
-            page.old_word(w).store(alloc & marked, Relaxed);
             // Live objects: give back the references dead objects held.
             let mut live = alloc & marked;
             while live != 0 {
@@ -302,7 +320,11 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
             let dead = alloc & !marked;
             // From here on the mark word holds the dead bits.
             page.mark_word(w).store(dead, Relaxed);
-            let mut flag = if cfg!(debug_assertions) { dead } else { dead & page.weak_word(w).load(Relaxed) };
+            let mut flag = if cfg!(debug_assertions) {
+                dead
+            } else {
+                dead & page.weak_word(w).load(Relaxed)
+            };
             while flag != 0 {
                 let index = w * 64 + flag.trailing_zeros() as usize;
                 flag &= flag - 1;
@@ -333,7 +355,10 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
             let object = page.slot(index);
             // SAFETY: a dead object of this collection; value not yet dropped.
             let header = unsafe { GcHeader::from_ptr(object) };
-            let trace = header.vtable().trace.expect("flagged objects are traceable");
+            let trace = header
+                .vtable()
+                .trace
+                .expect("flagged objects are traceable");
             let result = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: as above; `DEAD` only affects upgrades.
                 unsafe { trace(object.cast(), page.slot_size(), &mut visitor) }
@@ -341,6 +366,15 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
             if result.is_err() {
                 fix_up_panicked(header);
             }
+        }
+    }
+    // Survivors are promoted, only now: the fix-up trace above must see the
+    // same S as the subtract pass, or it would take a young survivor for an
+    // old object and give back its count a second time.
+    for &page in pages.iter() {
+        for w in 0..page.bitmap_words() {
+            let dead = page.mark_word(w).load(Relaxed);
+            page.old_word(w).store(page.alloc_word(w).load(Relaxed) & !dead, Relaxed);
         }
     }
     phases.fix_up = fix_start.elapsed();
@@ -360,7 +394,11 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
 fn scratch_bits(bits: &[u64], start: usize) -> u64 {
     let (word, shift) = (start / 64, start % 64);
     let low = bits.get(word).copied().unwrap_or(0) >> shift;
-    let high = if shift == 0 { 0 } else { bits.get(word + 1).copied().unwrap_or(0) << (64 - shift) };
+    let high = if shift == 0 {
+        0
+    } else {
+        bits.get(word + 1).copied().unwrap_or(0) << (64 - shift)
+    };
     low | high
 }
 
@@ -399,8 +437,9 @@ fn sweep_values(pages: &[PagePtr]) -> (usize, Option<Box<dyn core::any::Any + Se
                 if let Some(drop_value) = header.vtable().drop {
                     // SAFETY: each dead value is dropped exactly once, here;
                     // the fix-up detached it from every survivor.
-                    let result =
-                        catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object.cast(), slot_size) }));
+                    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
+                        drop_value(object.cast(), slot_size)
+                    }));
                     if let Err(payload) = result {
                         first_panic.get_or_insert(payload);
                     }

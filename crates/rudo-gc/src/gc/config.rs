@@ -23,7 +23,10 @@ pub struct GcConfig {
 
 impl Default for GcConfig {
     fn default() -> Self {
-        GcConfig { young_budget_bytes: DEFAULT_YOUNG_BUDGET, growth_factor: 2.0 }
+        GcConfig {
+            young_budget_bytes: DEFAULT_YOUNG_BUDGET,
+            growth_factor: 2.0,
+        }
     }
 }
 

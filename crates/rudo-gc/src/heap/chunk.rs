@@ -71,7 +71,10 @@ fn chunk_layout() -> Layout {
 pub(crate) fn acquire_page() -> PagePtr {
     let mut pool = POOL.lock();
     if let Some(page) = pool.free.pop() {
-        pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered").1 -= 1;
+        pool.chunks
+            .get_mut(&(page.chunk() as usize))
+            .expect("page's chunk is registered")
+            .1 -= 1;
         return page;
     }
     let layout = chunk_layout();
@@ -91,7 +94,8 @@ pub(crate) fn acquire_page() -> PagePtr {
         page.init_free(base.as_ptr());
         page_map::set(page.base().as_ptr() as usize, PAGE_SIZE, Some(page));
         if i == 0 {
-            pool.chunks.insert(base.as_ptr() as usize, (page, CHUNK_PAGES - 1));
+            pool.chunks
+                .insert(base.as_ptr() as usize, (page, CHUNK_PAGES - 1));
             first = Some(page);
         } else {
             pool.free.push(page);
@@ -114,16 +118,24 @@ pub(crate) fn release_pages(pages: &[PagePtr]) {
         debug_assert_eq!(page.allocated_count(), 0);
         page.mark_free();
         pool.free.push(page);
-        pool.chunks.get_mut(&(page.chunk() as usize)).expect("page's chunk is registered").1 += 1;
+        pool.chunks
+            .get_mut(&(page.chunk() as usize))
+            .expect("page's chunk is registered")
+            .1 += 1;
     }
-    let empty: Vec<usize> =
-        pool.chunks.iter().filter(|&(_, &(_, free))| free == CHUNK_PAGES).map(|(&c, _)| c).collect();
+    let empty: Vec<usize> = pool
+        .chunks
+        .iter()
+        .filter(|&(_, &(_, free))| free == CHUNK_PAGES)
+        .map(|(&c, _)| c)
+        .collect();
     let reserve = reserve_chunks();
     if empty.len() <= reserve {
         return;
     }
     let doomed: Vec<usize> = empty[reserve..].to_vec();
-    pool.free.retain(|p| !doomed.contains(&(p.chunk() as usize)));
+    pool.free
+        .retain(|p| !doomed.contains(&(p.chunk() as usize)));
     let _release = RELEASE_LOCK.write();
     for chunk in doomed {
         let (first_page, _) = pool.chunks.remove(&chunk).expect("listed above");
@@ -186,5 +198,9 @@ pub(crate) fn lookup_guard() -> RwLockReadGuard<'static, ()> {
 /// free pages).
 pub(crate) fn footprint() -> (usize, usize, usize) {
     let pool = POOL.lock();
-    (pool.chunk_bytes, pool.large_bytes, pool.free.len() * PAGE_SIZE)
+    (
+        pool.chunk_bytes,
+        pool.large_bytes,
+        pool.free.len() * PAGE_SIZE,
+    )
 }

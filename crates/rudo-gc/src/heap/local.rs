@@ -46,13 +46,19 @@ impl Slot {
     pub(crate) fn publish(self, needs_drop: bool) {
         if needs_drop {
             let word = self.page.drop_word(self.index / 64);
-            word.store(word.load(Ordering::Relaxed) | 1 << (self.index % 64), Ordering::Relaxed);
+            word.store(
+                word.load(Ordering::Relaxed) | 1 << (self.index % 64),
+                Ordering::Relaxed,
+            );
         }
         let word = self.page.alloc_word(self.index / 64);
         // Ordering: Release pairs with the Acquire load in `lookup::find_gc_box`:
         // a lookup that sees the bit sees the header written before it. Only
         // the owner writes this word (rule 1), so load + store loses nothing.
-        word.store(word.load(Ordering::Relaxed) | 1 << (self.index % 64), Ordering::Release);
+        word.store(
+            word.load(Ordering::Relaxed) | 1 << (self.index % 64),
+            Ordering::Release,
+        );
     }
 }
 
@@ -68,8 +74,12 @@ struct ClassCache {
 }
 
 impl ClassCache {
-    const EMPTY: ClassCache =
-        ClassCache { page: None, word: 0, free: 0, word_base: core::ptr::null_mut() };
+    const EMPTY: ClassCache = ClassCache {
+        page: None,
+        word: 0,
+        free: 0,
+        word_base: core::ptr::null_mut(),
+    };
 }
 
 static NEXT_HEAP_ID: AtomicUsize = AtomicUsize::new(1);
@@ -99,6 +109,8 @@ pub(crate) struct LocalHeap {
     pub(crate) used_after_major: usize,
     /// A collection of this heap is running (re-entrant requests are skipped).
     pub(crate) collecting: bool,
+    /// Something changed since the last major collection.
+    pub(crate) changed_since_major: bool,
     /// Scratch state reused across collections.
     pub(crate) scratch: crate::gc::collector::Scratch,
 }
@@ -119,6 +131,7 @@ impl LocalHeap {
             used_objects: 0,
             used_after_major: 0,
             collecting: false,
+            changed_since_major: false,
             scratch: crate::gc::collector::Scratch::new(),
         }
     }
@@ -151,7 +164,11 @@ impl LocalHeap {
         // refill checked to be below the page's slot count, so it lies inside
         // the page, whose provenance `word_base` carries.
         let ptr = unsafe { NonNull::new_unchecked(cache.word_base.add(bit * CLASS_SIZES[class])) };
-        Some(Slot { ptr, page, index: cache.word * 64 + bit })
+        Some(Slot {
+            ptr,
+            page,
+            index: cache.word * 64 + bit,
+        })
     }
 
     /// Refills the cache of `class` and takes a slot. Never fails (allocation
@@ -169,7 +186,11 @@ impl LocalHeap {
             let page = chunk::acquire_page();
             page.init_small(class, CLASS_SIZES[class], id);
             self.small.push(page);
-            self.caches[class] = ClassCache { page: Some(page), word: usize::MAX, ..ClassCache::EMPTY };
+            self.caches[class] = ClassCache {
+                page: Some(page),
+                word: usize::MAX,
+                ..ClassCache::EMPTY
+            };
         }
     }
 
@@ -180,14 +201,22 @@ impl LocalHeap {
         let count = page.slot_count();
         let start = cache.word.wrapping_add(1);
         for w in start..SMALL_BITMAP_WORDS.min(count.div_ceil(64)) {
-            let valid = if (w + 1) * 64 <= count { u64::MAX } else { (1u64 << (count % 64)) - 1 };
+            let valid = if (w + 1) * 64 <= count {
+                u64::MAX
+            } else {
+                (1u64 << (count % 64)) - 1
+            };
             let free = !page.alloc_word(w).load(Ordering::Relaxed) & valid;
             if free != 0 {
                 let taken = free.count_ones() as usize;
                 self.note_allocated(taken * CLASS_SIZES[class], taken);
                 self.note_young(page);
-                self.caches[class] =
-                    ClassCache { page: Some(page), word: w, free, word_base: page.slot(w * 64).as_ptr() };
+                self.caches[class] = ClassCache {
+                    page: Some(page),
+                    word: w,
+                    free,
+                    word_base: page.slot(w * 64).as_ptr(),
+                };
                 return true;
             }
         }
@@ -199,7 +228,11 @@ impl LocalHeap {
     fn refill_from_avail(&mut self, class: usize) -> bool {
         while let Some(page) = self.avail[class].pop() {
             page.set_flag(PageFlag::Available, false);
-            self.caches[class] = ClassCache { page: Some(page), word: usize::MAX, ..ClassCache::EMPTY };
+            self.caches[class] = ClassCache {
+                page: Some(page),
+                word: usize::MAX,
+                ..ClassCache::EMPTY
+            };
             if self.refill_from_current(class) {
                 return true;
             }
@@ -241,7 +274,11 @@ impl LocalHeap {
         self.large.push(page);
         self.note_allocated(first + object, 1);
         self.note_young(page);
-        Slot { ptr: page.slot(0), page, index: 0 }
+        Slot {
+            ptr: page.slot(0),
+            page,
+            index: 0,
+        }
     }
 
     /// Empties the caches at the start of a collection, so that everything
@@ -249,13 +286,13 @@ impl LocalHeap {
     /// The bits a cache held stay free in the bitmaps; cached pages that still
     /// have free slots go back to `avail`.
     pub(crate) fn reset_caches(&mut self) {
-        for class in 0..NUM_CLASSES {
+        for (class, &size) in CLASS_SIZES.iter().enumerate() {
             let cache = core::mem::replace(&mut self.caches[class], ClassCache::EMPTY);
             // Slots cached but never handed out were counted as allocated.
             let unused = cache.free.count_ones() as usize;
-            self.allocated_since_gc = self.allocated_since_gc.saturating_sub(unused * CLASS_SIZES[class]);
+            self.allocated_since_gc = self.allocated_since_gc.saturating_sub(unused * size);
             self.objects_since_gc = self.objects_since_gc.saturating_sub(unused);
-            self.used_bytes = self.used_bytes.saturating_sub(unused * CLASS_SIZES[class]);
+            self.used_bytes = self.used_bytes.saturating_sub(unused * size);
             self.used_objects = self.used_objects.saturating_sub(unused);
             if let Some(page) = cache.page {
                 self.make_available(page);

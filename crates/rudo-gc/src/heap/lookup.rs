@@ -99,6 +99,10 @@ pub fn find_gc_box(addr: *const u8) -> Option<GcBoxInfo> {
     // SAFETY: the vtable belongs to this object; the slot size locates a
     // slice's length trailer.
     let size = unsafe { (vtable.object_size)(object.cast(), page.slot_size()) };
-    let info = GcBoxInfo { start: object.as_ptr(), size, type_name: (vtable.type_name)() };
+    let info = GcBoxInfo {
+        start: object.as_ptr(),
+        size,
+        type_name: (vtable.type_name)(),
+    };
     info.contains(addr as *const u8).then_some(info)
 }

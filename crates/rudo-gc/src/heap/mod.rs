@@ -17,7 +17,6 @@ pub use lookup::{GcBoxInfo, find_gc_box};
 use self::local::{LocalHeap, Slot};
 use crate::gc::collector::{self as collect, Trigger};
 
-
 /// A thread's heap, with the thread-exit behaviour of section 5 of the
 /// architecture: collect, then hand what is still alive to the orphan list.
 pub(crate) struct HeapCell(RefCell<LocalHeap>);
@@ -100,7 +99,10 @@ fn busy_heap(cell: &RefCell<LocalHeap>) -> core::cell::RefMut<'_, LocalHeap> {
 }
 
 fn maybe_collect(cell: &RefCell<LocalHeap>) {
-    let wants = cell.try_borrow().map(|h| h.wants_collection()).unwrap_or(false);
+    let wants = cell
+        .try_borrow()
+        .map(|h| h.wants_collection())
+        .unwrap_or(false);
     if wants {
         collect::run(cell, Trigger::Budget);
     }
@@ -111,15 +113,50 @@ pub(crate) fn collect_current_thread(trigger: Trigger) {
     let _ = HEAP.try_with(|cell| collect::run(&cell.0, trigger));
 }
 
-/// Debug check used by tests: every page of this thread's heap is owned by it.
+/// Test helper: the number of pages of this thread's heap, checking that each
+/// is owned by it.
 #[cfg(test)]
-pub(crate) fn current_heap_pages() -> usize {
+fn current_heap_pages() -> usize {
     HEAP.with(|cell| {
         let mut heap = cell.0.borrow_mut();
         let id = heap.id();
-        let pages: Vec<_> = heap.small.iter().chain(heap.large.iter()).copied().collect();
+        let pages: Vec<_> = heap
+            .small
+            .iter()
+            .chain(heap.large.iter())
+            .copied()
+            .collect();
         assert!(pages.iter().all(|p| p.owner() == id));
         pages.len()
     })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Gc, collect};
+
+    #[test]
+    fn pages_are_owned_by_their_thread_and_released_when_empty() {
+        let before = current_heap_pages();
+        let objects: Vec<Gc<[u64; 8]>> = (0..2_000).map(|i| Gc::new([i; 8])).collect();
+        let grown = current_heap_pages();
+        assert!(grown > before);
+        drop(objects);
+        collect();
+        assert!(
+            current_heap_pages() < grown,
+            "empty pages go back to the pool"
+        );
+    }
+
+    #[test]
+    fn large_objects_get_their_own_page_and_are_released() {
+        let before = current_heap_pages();
+        let big = Gc::new([7_u8; 20_000]);
+        assert_eq!(current_heap_pages(), before + 1);
+        drop(big);
+        collect();
+        assert_eq!(current_heap_pages(), before);
+    }
+}

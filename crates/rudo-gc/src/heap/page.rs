@@ -230,7 +230,8 @@ impl PagePtr {
     /// call it (downgrading a shared object), hence the atomic OR.
     #[inline]
     pub(crate) fn set_weak_bit(self, index: usize) {
-        self.weak_word(index / 64).fetch_or(1 << (index % 64), Relaxed);
+        self.weak_word(index / 64)
+            .fetch_or(1 << (index % 64), Relaxed);
     }
 
     /// Clears every per-object bit of the slots in `bits` of word `w`, which
@@ -324,7 +325,14 @@ impl PagePtr {
     pub(crate) fn set_flag(self, flag: PageFlag, on: bool) {
         let flags = &self.header().flags;
         let v = flags.load(Relaxed);
-        flags.store(if on { v | flag as u32 } else { v & !(flag as u32) }, Relaxed);
+        flags.store(
+            if on {
+                v | flag as u32
+            } else {
+                v & !(flag as u32)
+            },
+            Relaxed,
+        );
     }
 
     /// The page's kind.
@@ -451,7 +459,11 @@ impl PagePtr {
     /// minor one, old objects start marked (they are not part of it).
     pub(crate) fn reset_marks(self, minor: bool) {
         for w in 0..self.bitmap_words() {
-            let start = if minor { self.old_word(w).load(Relaxed) } else { 0 };
+            let start = if minor {
+                self.old_word(w).load(Relaxed)
+            } else {
+                0
+            };
             self.mark_word(w).store(start, Relaxed);
         }
     }
@@ -484,7 +496,11 @@ mod tests {
         for &d in crate::heap::size_class::CLASS_SIZES.iter() {
             let magic = div_magic(d) as u64;
             for offset in 0..PAGE_SIZE {
-                assert_eq!(((offset as u64 * magic) >> 32) as usize, offset / d, "d={d}");
+                assert_eq!(
+                    ((offset as u64 * magic) >> 32) as usize,
+                    offset / d,
+                    "d={d}"
+                );
             }
         }
     }

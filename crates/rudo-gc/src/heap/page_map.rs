@@ -100,7 +100,7 @@ fn leaf_for(r: usize, m: usize) -> &'static Leaf {
         mid = ROOT[r].load(Ordering::Acquire);
         if mid.is_null() {
             mid = Box::into_raw(Box::new(Mid(
-                [const { AtomicPtr::new(ptr::null_mut()) }; FANOUT],
+                [const { AtomicPtr::new(ptr::null_mut()) }; FANOUT]
             )));
             // Ordering: Release publishes the zeroed node to readers.
             ROOT[r].store(mid, Ordering::Release);

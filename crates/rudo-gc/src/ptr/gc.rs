@@ -71,7 +71,10 @@ impl<T: Trace> Gc<T> {
             (&raw mut (*ptr.as_ptr()).value).write(value);
         }
         slot.publish(T::NEEDS_DROP);
-        Gc { ptr, _owns: PhantomData }
+        Gc {
+            ptr,
+            _owns: PhantomData,
+        }
     }
 
     /// Builds a value that holds a weak reference to itself.
@@ -125,7 +128,10 @@ impl<T: Trace> Gc<T> {
         header.set_built();
         drop(construction);
         drop(weak);
-        Gc { ptr, _owns: PhantomData }
+        Gc {
+            ptr,
+            _owns: PhantomData,
+        }
     }
 }
 
@@ -146,16 +152,15 @@ impl<T: Trace> Gc<[T]> {
         unsafe {
             GcHeader::init(slot.ptr, &SliceVTable::<T>::VTABLE, 1, 0, false);
             write_len(slot.ptr.cast(), slot.size(), len);
-            core::ptr::copy_nonoverlapping(
-                vec.as_ptr(),
-                (&raw mut (*fat).value).cast::<T>(),
-                len,
-            );
+            core::ptr::copy_nonoverlapping(vec.as_ptr(), (&raw mut (*fat).value).cast::<T>(), len);
             vec.set_len(0);
         }
         slot.publish(T::NEEDS_DROP);
         // SAFETY: `fat` is derived from a non-null slot address.
-        Gc { ptr: unsafe { NonNull::new_unchecked(fat) }, _owns: PhantomData }
+        Gc {
+            ptr: unsafe { NonNull::new_unchecked(fat) },
+            _owns: PhantomData,
+        }
     }
 }
 
@@ -176,7 +181,10 @@ impl Gc<str> {
         }
         slot.publish(false);
         // SAFETY: non-null, see above.
-        Gc { ptr: unsafe { NonNull::new_unchecked(fat) }, _owns: PhantomData }
+        Gc {
+            ptr: unsafe { NonNull::new_unchecked(fat) },
+            _owns: PhantomData,
+        }
     }
 }
 
@@ -214,7 +222,10 @@ impl<T: ?Sized + 'static> Gc<T> {
 
     /// Wraps a pointer whose strong count the caller already incremented.
     pub(crate) fn from_counted(ptr: NonNull<GcBox<T>>) -> Gc<T> {
-        Gc { ptr, _owns: PhantomData }
+        Gc {
+            ptr,
+            _owns: PhantomData,
+        }
     }
 
     #[inline(always)]
@@ -249,7 +260,10 @@ impl<T: ?Sized + 'static> Clone for Gc<T> {
     #[inline]
     fn clone(&self) -> Gc<T> {
         self.header().inc_strong();
-        Gc { ptr: self.ptr, _owns: PhantomData }
+        Gc {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
     }
 }
 

@@ -26,6 +26,8 @@ impl<T> GcBox<[T]> {
         let value = core::mem::size_of::<T>().checked_mul(len)?;
         let size = Self::value_offset().checked_add(value)?.checked_add(8)?;
         let align = core::mem::align_of::<T>().max(core::mem::align_of::<GcHeader>());
-        Layout::from_size_align(size, align).ok().map(|l| l.pad_to_align())
+        Layout::from_size_align(size, align)
+            .ok()
+            .map(|l| l.pad_to_align())
     }
 }

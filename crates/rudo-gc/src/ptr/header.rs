@@ -160,7 +160,13 @@ impl GcHeader {
     /// `slot` must be a reserved, unpublished slot of at least 16 bytes,
     /// 16-aligned, that the caller may write.
     #[inline(always)]
-    pub(crate) unsafe fn init(slot: NonNull<u8>, vtable: &'static VTable, strong: u32, weak: u32, dead: bool) {
+    pub(crate) unsafe fn init(
+        slot: NonNull<u8>,
+        vtable: &'static VTable,
+        strong: u32,
+        weak: u32,
+        dead: bool,
+    ) {
         let p = slot.cast::<GcHeader>().as_ptr();
         // SAFETY: caller contract; `from_ptr` gives atomic access to the field
         // memory, which is aligned and inside the slot.

@@ -64,7 +64,11 @@ pub(crate) unsafe fn write_len(header: NonNull<GcHeader>, slot_size: usize, len:
 }
 
 fn trailer(header: NonNull<GcHeader>, slot_size: usize) -> *mut usize {
-    header.cast::<u8>().as_ptr().wrapping_add(slot_size - 8).cast::<usize>()
+    header
+        .cast::<u8>()
+        .as_ptr()
+        .wrapping_add(slot_size - 8)
+        .cast::<usize>()
 }
 
 /// Holder of the vtable constant of a sized type.
@@ -72,8 +76,16 @@ pub(crate) struct SizedVTable<T>(PhantomData<T>);
 
 impl<T: Trace> SizedVTable<T> {
     pub(crate) const VTABLE: VTable = VTable {
-        trace: if T::NEEDS_TRACE { Some(trace_sized::<T>) } else { None },
-        drop: if T::NEEDS_DROP { Some(drop_sized::<T>) } else { None },
+        trace: if T::NEEDS_TRACE {
+            Some(trace_sized::<T>)
+        } else {
+            None
+        },
+        drop: if T::NEEDS_DROP {
+            Some(drop_sized::<T>)
+        } else {
+            None
+        },
         object_size: size_sized::<T>,
         type_name: core::any::type_name::<T>,
     };
@@ -101,8 +113,16 @@ pub(crate) struct SliceVTable<T>(PhantomData<T>);
 
 impl<T: Trace> SliceVTable<T> {
     pub(crate) const VTABLE: VTable = VTable {
-        trace: if T::NEEDS_TRACE { Some(trace_slice::<T>) } else { None },
-        drop: if T::NEEDS_DROP { Some(drop_slice::<T>) } else { None },
+        trace: if T::NEEDS_TRACE {
+            Some(trace_slice::<T>)
+        } else {
+            None
+        },
+        drop: if T::NEEDS_DROP {
+            Some(drop_slice::<T>)
+        } else {
+            None
+        },
         object_size: size_slice::<T>,
         type_name: core::any::type_name::<[T]>,
     };

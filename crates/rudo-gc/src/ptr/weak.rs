@@ -37,14 +37,20 @@ pub struct Weak<T: ?Sized + 'static> {
 impl<T> Weak<T> {
     /// A `Weak` that points to nothing; `upgrade` always returns `None`.
     pub const fn new() -> Weak<T> {
-        Weak { ptr: None, _marker: PhantomData }
+        Weak {
+            ptr: None,
+            _marker: PhantomData,
+        }
     }
 }
 
 impl<T: ?Sized + 'static> Weak<T> {
     /// Wraps a pointer whose weak count the caller already incremented.
     pub(crate) fn from_box(ptr: NonNull<GcBox<T>>) -> Weak<T> {
-        Weak { ptr: Some(ptr), _marker: PhantomData }
+        Weak {
+            ptr: Some(ptr),
+            _marker: PhantomData,
+        }
     }
 
     fn header(&self) -> Option<&GcHeader> {
@@ -95,7 +101,10 @@ impl<T: ?Sized + 'static> Clone for Weak<T> {
         if let Some(h) = self.header() {
             h.inc_weak();
         }
-        Weak { ptr: self.ptr, _marker: PhantomData }
+        Weak {
+            ptr: self.ptr,
+            _marker: PhantomData,
+        }
     }
 }
 

@@ -152,7 +152,13 @@ macro_rules! sequence {
     )*};
 }
 
-sequence!(Vec<T>, VecDeque<T>, LinkedList<T>, BTreeSet<T>, BinaryHeap<T>);
+sequence!(
+    Vec<T>,
+    VecDeque<T>,
+    LinkedList<T>,
+    BTreeSet<T>,
+    BinaryHeap<T>
+);
 
 // SAFETY: each element is owned once and traced once.
 unsafe impl<T: Trace> Trace for [T] {

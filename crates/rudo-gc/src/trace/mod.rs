@@ -102,4 +102,3 @@ pub unsafe trait Trace: 'static {
     /// once. See the trait's safety section.
     fn trace(&self, visitor: &mut Visitor);
 }
-

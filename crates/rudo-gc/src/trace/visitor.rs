@@ -72,7 +72,10 @@ impl Visitor {
         fixup: &mut [u64],
         worklist: &mut Vec<NonNull<GcHeader>>,
     ) -> Self {
-        assert!(fixup.len() * 64 >= internal.len(), "rudo-gc: fix-up bitmap too short");
+        assert!(
+            fixup.len() * 64 >= internal.len(),
+            "rudo-gc: fix-up bitmap too short"
+        );
         Visitor {
             pass,
             epoch,
@@ -113,7 +116,9 @@ impl Visitor {
     /// Reports one `Weak` that the traced value owns (at most once per `Weak`).
     #[inline]
     pub fn visit_weak<T: ?Sized + 'static>(&mut self, weak: &Weak<T>) {
-        let Some(header) = weak.header_ptr() else { return };
+        let Some(header) = weak.header_ptr() else {
+            return;
+        };
         match self.pass {
             Pass::Subtract => self.flag_current_for_fixup(),
             Pass::Mark => {}
@@ -140,7 +145,10 @@ impl Visitor {
             Pass::Subtract => {
                 if in_set {
                     let index = page.scratch_base() + slot;
-                    assert!(index < self.internal_len, "rudo-gc: scratch index out of range");
+                    assert!(
+                        index < self.internal_len,
+                        "rudo-gc: scratch index out of range"
+                    );
                     // SAFETY: bounds checked above; the visitor has exclusive
                     // use of the counters (constructor contract).
                     unsafe { *self.internal.as_ptr().add(index) += 1 };
@@ -151,7 +159,10 @@ impl Visitor {
             Pass::Mark => {
                 if in_set {
                     let index = page.scratch_base() + slot;
-                    assert!(index < self.internal_len, "rudo-gc: scratch index out of range");
+                    assert!(
+                        index < self.internal_len,
+                        "rudo-gc: scratch index out of range"
+                    );
                     // SAFETY: as above.
                     let count = unsafe { &mut *self.internal.as_ptr().add(index) };
                     *count = count.saturating_sub(1);
@@ -174,6 +185,8 @@ impl Visitor {
 
 impl core::fmt::Debug for Visitor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Visitor").field("pass", &self.pass).finish_non_exhaustive()
+        f.debug_struct("Visitor")
+            .field("pass", &self.pass)
+            .finish_non_exhaustive()
     }
 }
