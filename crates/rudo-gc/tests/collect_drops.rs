@@ -382,7 +382,7 @@ unsafe impl Trace for DropsTemporaryGc {
 }
 
 #[test]
-#[ignore = "core bug: a Gc dropped inside a destructor during the sweep is not decremented, so it leaks"]
+
 fn temporary_gc_dropped_inside_a_destructor_is_freed_later() {
     let new_drops = count();
     drop(Gc::new(DropsTemporaryGc {
@@ -419,7 +419,7 @@ unsafe impl Trace for ClonesLiveGcOnDrop {
 }
 
 #[test]
-#[ignore = "core bug: a clone of a live Gc made and dropped in a destructor keeps its count, so the target leaks"]
+
 fn live_gc_cloned_inside_a_destructor_is_freed_later() {
     let drops = count();
     SHARED.with(|s| *s.borrow_mut() = Some(Gc::new(Tracked::new(3, &drops))));
@@ -629,7 +629,7 @@ fn trace_panic_frees_nothing_and_the_next_collect_works() {
 }
 
 #[test]
-#[ignore = "core bug: a collection abandoned by a Trace panic consumes the dirty flag, so the next collect() is skipped"]
+
 fn trace_panic_then_collect_without_any_new_allocation_frees_the_garbage() {
     let drops = count();
     let bomb = Gc::new(Bomb {

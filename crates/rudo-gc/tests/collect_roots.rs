@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use rudo_gc::{Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect};
+use rudo_gc::{Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect, collect_minor};
 
 /// A node of a small graph with a payload to checksum.
 struct Node {
@@ -327,4 +327,91 @@ fn several_root_kinds_at_once_released_one_by_one() {
     survives(&p, || vec[0].clone());
     drop(vec);
     freed(p);
+}
+
+// Minor collections examine only the objects allocated since the last
+// collection; references from older objects must act as roots for them.
+
+#[test]
+fn old_object_is_a_root_for_a_young_graph_in_a_minor_collection() {
+    let old_drops = Rc::new(Cell::new(0));
+    let old = leaf(1, &old_drops);
+    // Promote `old`.
+    collect();
+    let (entry, p) = graph(20);
+    // The young graph is reachable only from the old object.
+    old.out.borrow_mut().push(entry);
+    collect_minor();
+    assert_eq!(p.drops.get(), 0);
+    assert!(p.weaks.iter().all(|w| w.upgrade().is_some()));
+    assert_eq!(checksum(&old.out.borrow()[0]), p.checksum);
+    collect();
+    assert_eq!(checksum(&old.out.borrow()[0]), p.checksum);
+    drop(old);
+    freed(p);
+    assert_eq!(old_drops.get(), 1);
+}
+
+#[test]
+fn old_garbage_still_pointing_at_young_objects_keeps_them_until_a_major_collection() {
+    let drops = Rc::new(Cell::new(0));
+    let old = leaf(1, &drops);
+    old.out.borrow_mut().push(old.clone());
+    collect();
+    let young = leaf(2, &drops);
+    old.out.borrow_mut().push(young.clone());
+    let young_weak = Gc::downgrade(&young);
+    drop((old, young));
+    // A minor collection cannot see that the old cycle is garbage, so the
+    // young object it points to must survive.
+    collect_minor();
+    assert!(young_weak.upgrade().is_some_and(|y| y.value == 2));
+    collect();
+    assert!(young_weak.upgrade().is_none());
+    assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn young_garbage_gives_back_its_references_to_old_objects() {
+    let drops = Rc::new(Cell::new(0));
+    let old = leaf(1, &drops);
+    collect();
+    {
+        let young = leaf(2, &drops);
+        young.out.borrow_mut().push(old.clone());
+        young.out.borrow_mut().push(young.clone());
+    }
+    assert_eq!(Gc::ref_count(&old), 2);
+    collect_minor();
+    assert_eq!(drops.get(), 1, "the young cycle died in the minor collection");
+    assert_eq!(Gc::ref_count(&old), 1, "its edge to the old object was given back");
+    drop(old);
+    collect();
+    assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn promoted_graph_survives_many_minor_and_major_collections() {
+    let (entry, p) = graph(21);
+    for round in 0..6 {
+        churn_minor();
+        if round % 3 == 2 {
+            collect();
+        }
+        assert_eq!(p.drops.get(), 0);
+        assert_eq!(checksum(&entry), p.checksum);
+    }
+    drop(entry);
+    freed(p);
+}
+
+/// Like `churn`, but with minor collections only.
+fn churn_minor() {
+    let drops = Rc::new(Cell::new(0));
+    for i in 0..SIZE as u64 {
+        let a = leaf(i, &drops);
+        a.out.borrow_mut().push(a.clone());
+    }
+    collect_minor();
+    assert_eq!(drops.get(), SIZE);
 }

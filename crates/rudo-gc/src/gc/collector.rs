@@ -11,22 +11,25 @@
 //! The steps, numbered as in `docs/architecture.md` ("Roots"):
 //!
 //! 1. **Subtract.** Trace every object of S; for each edge into S count one
-//!    internal reference of the target (`Scratch::internal`).
+//!    internal reference of the target (`Scratch::internal`), and snapshot
+//!    every object's strong count (`Scratch::strong`).
 //! 2. **Roots.** An object whose strong count exceeds its internal count is
 //!    referenced from outside S (a stack, a `Vec` on the Rust heap, a static,
 //!    a thread-local) and is a root.
 //! 3. **Mark.** From the roots, through edges into S, with an explicit work
 //!    list. Unmarked objects of S are dead.
-//! 4. **Fix up.** Flag every dead object `DEAD`. Give back the counts dead
-//!    objects hold on survivors: for a live object of S, the references from
-//!    dead objects are exactly what is left of its internal count after the
-//!    mark pass took off the live edges (see `trace::visitor`); edges leaving
-//!    S and weak edges are given back by tracing the few dead objects flagged
-//!    for it in step 1. After this no live count depends on a dead object, so
-//!    dead values can be dropped in any order.
-//! 5. **Destroy.** With `Gc::drop`/`Weak::drop` inert on this thread, drop
-//!    every dead value (`sweep_values`), outside any borrow of the heap, so the
-//!    drops may allocate; then free its slot unless `Weak`s still point to it.
+//! 4. **Fix up.** Flag dead objects `DEAD` (those a `Weak` may reach; all of
+//!    them in debug builds). Dead objects whose destructor will run release
+//!    their references themselves, with ordinary `Gc::drop`. For the others
+//!    (types with `Trace::NEEDS_DROP == false`, whose destructor is skipped)
+//!    the collector gives back what they held: in bulk for targets in S (see
+//!    `trace::visitor`), and by tracing the few that hold weak edges or
+//!    edges leaving S. Then survivors are promoted.
+//! 5. **Destroy.** Run the destructor of every dead object that has one
+//!    (`sweep_values`), outside any borrow of the heap, so destructors may
+//!    allocate, clone and drop `Gc`s like any code. Only then free the slots:
+//!    until every destructor has run, a dead object's header stays valid for
+//!    the `Gc::drop` of another dead object.
 //! 6. **Keep zombies.** A dead object with weak references keeps its slot
 //!    (header alive, value gone) until its last `Weak` is dropped and a later
 //!    collection frees it.
@@ -35,14 +38,14 @@
 //!
 //! - A `DEAD` object (a zombie, or one under construction by `new_cyclic`) is
 //!   never part of S: it is never traced, counted or dropped again.
-//! - Between steps 3 and 6 the page's mark bitmap is reused: after step 4 it
+//! - Between steps 3 and 5 the page's mark bitmap is reused: after step 4 it
 //!   holds the *dead* bits (allocated and unmarked), which allocations made by
 //!   destructors in step 5 cannot disturb.
 //! - A panic in `Trace::trace` during steps 1-3 abandons the collection with
 //!   nothing changed but scratch state. A panic in step 4 aborts the process
 //!   (counts were partly given back and cannot be restored). A panic in a
 //!   destructor in step 5 is caught, the sweep finishes, and the panic resumes
-//!   afterwards.
+//!   afterwards; what the panicking value still owned leaks.
 //! - Memory a destructor allocates in step 5 is never in the dead bitmaps, so
 //!   it cannot be dropped or freed by this collection.
 
@@ -58,18 +61,19 @@ use crate::heap::page::{PageKind, PagePtr};
 use crate::mutator;
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
-use crate::trace::visitor::{Pass, Visitor};
+use crate::trace::visitor::{Counters, Pass, Visitor};
 
-/// Source of unique collection epochs (a page is in S iff its epoch matches).
+/// Source of unique collection epochs (a page takes part iff its epoch matches).
 static EPOCH: AtomicU64 = AtomicU64::new(1);
 
 /// Why a collection was requested.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Trigger {
     /// `collect()`: a major collection, skipped when nothing changed since the
-    /// last collection.
+    /// last major collection.
     Explicit,
-    /// `collect_minor()`: a minor collection, skipped likewise.
+    /// `collect_minor()`: a minor collection, skipped when nothing changed
+    /// since the last collection.
     ExplicitMinor,
     /// The young allocation budget ran out: minor, or major if the heap grew by
     /// the growth factor since the last major collection.
@@ -81,6 +85,7 @@ pub(crate) enum Trigger {
 /// Buffers reused from one collection to the next.
 pub(crate) struct Scratch {
     internal: Vec<u32>,
+    dropping: Vec<u32>,
     /// Strong counts read in the subtract pass, so that finding roots scans
     /// two arrays instead of touching every object header again.
     strong: Vec<u32>,
@@ -93,10 +98,20 @@ impl Scratch {
     pub(crate) const fn new() -> Self {
         Scratch {
             internal: Vec::new(),
+            dropping: Vec::new(),
             strong: Vec::new(),
             fixup: Vec::new(),
             worklist: Vec::new(),
             pages: Vec::new(),
+        }
+    }
+
+    fn counters(&mut self) -> Counters<'_> {
+        Counters {
+            internal: &mut self.internal,
+            dropping: &mut self.dropping,
+            fixup: &mut self.fixup,
+            worklist: &mut self.worklist,
         }
     }
 }
@@ -115,15 +130,17 @@ struct SweepPlan {
     phases: stats::PhaseTimes,
 }
 
-/// Resets `collecting` if the trace phase unwinds (a panic in `Trace`).
+/// Puts the heap back in shape if the trace phase unwinds (a panic in
+/// `Trace`): the collection did not happen, so the next request must run.
 struct AbandonGuard<'a>(&'a RefCell<LocalHeap>);
 
 impl Drop for AbandonGuard<'_> {
     fn drop(&mut self) {
         if let Ok(mut heap) = self.0.try_borrow_mut() {
             heap.collecting = false;
+            heap.changed_since_major = true;
         }
-        mutator::set_sweeping(false);
+        mutator::mark_dirty();
     }
 }
 
@@ -165,9 +182,7 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
         plan
     };
     let sweep_start = Instant::now();
-    mutator::set_sweeping(true);
     let (freed_bytes, panic) = sweep_values(&plan.pages);
-    mutator::set_sweeping(false);
     free_phase(&mut cell.borrow_mut(), plan, freed_bytes, sweep_start);
     if let Some(payload) = panic {
         resume_unwind(payload);
@@ -181,41 +196,28 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     let mut phases = stats::PhaseTimes::default();
     let epoch = EPOCH.fetch_add(1, Relaxed) + 1;
     heap.reset_caches();
-    let young = heap.take_young();
-    let LocalHeap {
-        small,
-        large,
-        scratch,
-        ..
-    } = heap;
-    let Scratch {
-        internal,
-        strong,
-        fixup,
-        worklist,
-        pages,
-    } = scratch;
+    let mut pages = core::mem::take(&mut heap.scratch.pages);
     pages.clear();
     if minor {
-        pages.extend(young);
+        pages.extend(heap.young.iter().copied());
     } else {
-        pages.extend(small.iter().copied());
-        pages.extend(large.iter().copied());
+        pages.extend(heap.small.iter().copied());
+        pages.extend(heap.large.iter().copied());
     }
-
     let mut total = 0;
-    for &page in pages.iter() {
+    for &page in &pages {
         page.enrol(epoch, total);
         page.reset_marks(minor);
         total += page.slot_count();
     }
-    internal.clear();
-    internal.resize(total, 0);
-    strong.clear();
-    strong.resize(total, 0);
-    fixup.clear();
-    fixup.resize(total.div_ceil(64), 0);
-    worklist.clear();
+    let scratch = &mut heap.scratch;
+    for counts in [&mut scratch.internal, &mut scratch.dropping, &mut scratch.strong] {
+        counts.clear();
+        counts.resize(total, 0);
+    }
+    scratch.fixup.clear();
+    scratch.fixup.resize(total.div_ceil(64), 0);
+    scratch.worklist.clear();
 
     // 1. Subtract, over the objects of S: allocated and not premarked (old
     // objects in a minor collection are). Zombies are marked so that they are
@@ -223,16 +225,17 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     let mut zombies = Vec::new();
     {
         // SAFETY: the scratch buffers are borrowed for this block only.
-        let mut visitor =
-            unsafe { Visitor::new(Pass::Subtract, epoch, minor, internal, fixup, worklist) };
-        for &page in pages.iter() {
+        let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, scratch.counters()) };
+        for &page in &pages {
             let slot_size = page.slot_size();
             let base = page.scratch_base();
             for w in 0..page.bitmap_words() {
                 let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
+                let drops = page.drop_word(w).load(Relaxed);
                 while bits != 0 {
-                    let index = w * 64 + bits.trailing_zeros() as usize;
+                    let bit = bits.trailing_zeros() as usize;
                     bits &= bits - 1;
+                    let index = w * 64 + bit;
                     let object = page.slot(index);
                     // SAFETY: allocated slots hold initialised headers.
                     let header = unsafe { GcHeader::from_ptr(object) };
@@ -243,9 +246,9 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
                         }
                         continue;
                     }
-                    strong[base + index] = header.strong();
+                    scratch.strong[base + index] = header.strong();
                     if let Some(trace) = header.vtable().trace {
-                        visitor.set_current(base + index);
+                        visitor.set_current(base + index, drops & (1 << bit) != 0);
                         // SAFETY: a live object of this vtable's type, traced
                         // with its slot size.
                         unsafe { trace(object.cast(), slot_size, &mut visitor) };
@@ -259,36 +262,36 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     // 2. Roots, and 3. mark. Whether an object is traceable is checked when
     // it is popped, where its header is loaded anyway.
     let mark_start = Instant::now();
-    for &page in pages.iter() {
+    for &page in &pages {
         let base = page.scratch_base();
         for w in 0..page.bitmap_words() {
             let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if strong[base + index] > internal[base + index] {
+                if scratch.strong[base + index] > scratch.internal[base + index] {
                     page.test_and_mark(index);
-                    worklist.push(page.slot(index).cast());
+                    scratch.worklist.push(page.slot(index).cast());
                 }
             }
         }
     }
     {
-        let mut pending = core::mem::take(worklist);
         // SAFETY: the scratch buffers are borrowed for this block only.
-        let mut visitor =
-            unsafe { Visitor::new(Pass::Mark, epoch, minor, internal, fixup, &mut pending) };
+        let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
         while let Some(object) = visitor.pop_work() {
             // SAFETY: queued objects are live and marked.
             let header = unsafe { GcHeader::from_ptr(object.cast()) };
             if let Some(trace) = header.vtable().trace {
                 // SAFETY: as above.
                 let page = unsafe { PagePtr::of_object(object.cast()) };
+                let index = page.slot_index(object.cast());
+                let drops = page.drop_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0;
+                visitor.set_current(page.scratch_base() + index, drops);
                 // SAFETY: a live object of this vtable's type.
                 unsafe { trace(object, page.slot_size(), &mut visitor) };
             }
         }
-        *worklist = pending;
     }
     phases.mark = mark_start.elapsed();
 
@@ -297,50 +300,47 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     let mut dead_pages = Vec::new();
     let mut dead_objects = 0;
     let mut needs_trace = Vec::new();
-    for &page in pages.iter() {
+    for &page in &pages {
         let base = page.scratch_base();
         let mut any = false;
         for w in 0..page.bitmap_words() {
             let alloc = page.alloc_word(w).load(Relaxed);
             let marked = page.mark_word(w).load(Relaxed);
-            // Live objects: give back the references dead objects held.
+            // Live objects: give back what dead, undropped objects held.
             let mut live = alloc & marked;
             while live != 0 {
                 let index = w * 64 + live.trailing_zeros() as usize;
                 live &= live - 1;
-                let from_dead = internal[base + index];
-                if from_dead > 0 {
+                let s = base + index;
+                let give_back = scratch.internal[s].saturating_sub(scratch.dropping[s]);
+                if give_back > 0 {
                     // SAFETY: allocated, initialised, live.
-                    unsafe { GcHeader::from_ptr(page.slot(index)) }.sub_strong(from_dead);
+                    unsafe { GcHeader::from_ptr(page.slot(index)) }.sub_strong(give_back);
                 }
             }
-            // Dead objects: flag those a `Weak` may reach (all of them in debug
-            // builds, to catch dereferences of dead objects); queue those with
-            // other edges to give back.
             let dead = alloc & !marked;
             // From here on the mark word holds the dead bits.
             page.mark_word(w).store(dead, Relaxed);
-            let mut flag = if cfg!(debug_assertions) {
-                dead
-            } else {
-                dead & page.weak_word(w).load(Relaxed)
-            };
+            if dead == 0 {
+                continue;
+            }
+            any = true;
+            dead_objects += dead.count_ones() as usize;
+            // Flag the dead objects a `Weak` may reach (all of them in debug
+            // builds, to catch dereferences of dead objects).
+            let mut flag =
+                if cfg!(debug_assertions) { dead } else { dead & page.weak_word(w).load(Relaxed) };
             while flag != 0 {
                 let index = w * 64 + flag.trailing_zeros() as usize;
                 flag &= flag - 1;
                 // SAFETY: allocated, initialised; its value is not yet dropped.
                 unsafe { GcHeader::from_ptr(page.slot(index)) }.set_dead();
             }
-            let word_fixup = scratch_bits(fixup, base + w * 64) & dead;
-            let mut bits = word_fixup;
+            let mut bits = scratch_bits(&scratch.fixup, base + w * 64) & dead;
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 needs_trace.push((page, index));
-            }
-            if dead != 0 {
-                any = true;
-                dead_objects += dead.count_ones() as usize;
             }
         }
         if any {
@@ -349,16 +349,12 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     }
     if !needs_trace.is_empty() {
         // SAFETY: the scratch buffers are borrowed for this block only.
-        let mut visitor =
-            unsafe { Visitor::new(Pass::FixUp, epoch, minor, internal, fixup, worklist) };
+        let mut visitor = unsafe { Visitor::new(Pass::FixUp, epoch, minor, scratch.counters()) };
         for (page, index) in needs_trace {
             let object = page.slot(index);
             // SAFETY: a dead object of this collection; value not yet dropped.
             let header = unsafe { GcHeader::from_ptr(object) };
-            let trace = header
-                .vtable()
-                .trace
-                .expect("flagged objects are traceable");
+            let trace = header.vtable().trace.expect("flagged objects are traceable");
             let result = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: as above; `DEAD` only affects upgrades.
                 unsafe { trace(object.cast(), page.slot_size(), &mut visitor) }
@@ -371,22 +367,19 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     // Survivors are promoted, only now: the fix-up trace above must see the
     // same S as the subtract pass, or it would take a young survivor for an
     // old object and give back its count a second time.
-    for &page in pages.iter() {
+    for &page in &pages {
         for w in 0..page.bitmap_words() {
             let dead = page.mark_word(w).load(Relaxed);
             page.old_word(w).store(page.alloc_word(w).load(Relaxed) & !dead, Relaxed);
         }
     }
     phases.fix_up = fix_start.elapsed();
-    SweepPlan {
-        pages: dead_pages,
-        visited: pages.clone(),
-        zombies,
-        dead_objects,
-        minor,
-        started,
-        phases,
-    }
+    // The collection can no longer be abandoned: everything allocated from
+    // now on is young again.
+    heap.take_young();
+    let visited = pages.clone();
+    heap.scratch.pages = pages;
+    SweepPlan { pages: dead_pages, visited, zombies, dead_objects, minor, started, phases }
 }
 
 /// The 64 bits of `bits` starting at bit `start` (which need not be aligned).
@@ -394,11 +387,7 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
 fn scratch_bits(bits: &[u64], start: usize) -> u64 {
     let (word, shift) = (start / 64, start % 64);
     let low = bits.get(word).copied().unwrap_or(0) >> shift;
-    let high = if shift == 0 {
-        0
-    } else {
-        bits.get(word + 1).copied().unwrap_or(0) << (64 - shift)
-    };
+    let high = if shift == 0 { 0 } else { bits.get(word + 1).copied().unwrap_or(0) << (64 - shift) };
     low | high
 }
 
@@ -413,21 +402,15 @@ fn fix_up_panicked(header: &GcHeader) -> ! {
     std::process::abort()
 }
 
-/// Step 5: drops every dead value, with `Gc`/`Weak` drops inert, and frees
+/// Step 5: runs the destructor of every dead value that has one, then frees
 /// the small slots no `Weak` points to. Returns the bytes freed and the first
 /// destructor panic, to be resumed once the heap is consistent.
 fn sweep_values(pages: &[PagePtr]) -> (usize, Option<Box<dyn core::any::Any + Send>>) {
     let mut first_panic = None;
-    let mut freed_bytes = 0;
     for &page in pages {
         let slot_size = page.slot_size();
-        let large = page.kind() == PageKind::Large;
         for w in 0..page.bitmap_words() {
-            let dead = page.mark_word(w).load(Relaxed);
-            if dead == 0 {
-                continue;
-            }
-            let mut bits = dead & page.drop_word(w).load(Relaxed);
+            let mut bits = page.mark_word(w).load(Relaxed) & page.drop_word(w).load(Relaxed);
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
@@ -435,18 +418,26 @@ fn sweep_values(pages: &[PagePtr]) -> (usize, Option<Box<dyn core::any::Any + Se
                 // SAFETY: a dead object found by this collection, value intact.
                 let header = unsafe { GcHeader::from_ptr(object) };
                 if let Some(drop_value) = header.vtable().drop {
-                    // SAFETY: each dead value is dropped exactly once, here;
-                    // the fix-up detached it from every survivor.
-                    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
-                        drop_value(object.cast(), slot_size)
-                    }));
+                    // SAFETY: each dead value is dropped exactly once, here.
+                    let result =
+                        catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object.cast(), slot_size) }));
                     if let Err(payload) = result {
                         first_panic.get_or_insert(payload);
                     }
                 }
             }
-            if large {
-                // Freed by `free_phase`, which may release the allocation.
+        }
+    }
+    // Every destructor has run: no dead header is needed any more.
+    let mut freed_bytes = 0;
+    for &page in pages {
+        if page.kind() == PageKind::Large {
+            // Freed by `free_phase`, which may release the allocation.
+            continue;
+        }
+        for w in 0..page.bitmap_words() {
+            let dead = page.mark_word(w).load(Relaxed);
+            if dead == 0 {
                 continue;
             }
             // Objects that never had a `Weak` are freed without a look; the
@@ -461,10 +452,10 @@ fn sweep_values(pages: &[PagePtr]) -> (usize, Option<Box<dyn core::any::Any + Se
                     free &= !(1 << (index % 64));
                 }
             }
-            freed_bytes += free.count_ones() as usize * slot_size;
+            freed_bytes += free.count_ones() as usize * page.slot_size();
             // Only this (the owner) thread writes allocated bits (heap rule 1);
-            // destructors above may have allocated in this word, so clear only
-            // the freed bits.
+            // destructors may have allocated in this word, so clear only the
+            // freed bits.
             page.free_bits(w, free);
             page.mark_word(w).store(0, Relaxed);
         }
@@ -495,6 +486,7 @@ fn free_phase(heap: &mut LocalHeap, plan: SweepPlan, mut freed_bytes: usize, swe
     if !freed_large.is_empty() {
         let doomed: std::collections::HashSet<PagePtr> = freed_large.iter().copied().collect();
         heap.large.retain(|p| !doomed.contains(p));
+        heap.young.retain(|p| !doomed.contains(p));
         for page in freed_large {
             freed_bytes += page.alloc_size();
             // SAFETY: the page's only object is dead with no weak reference,

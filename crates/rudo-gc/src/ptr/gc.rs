@@ -270,11 +270,8 @@ impl<T: ?Sized + 'static> Clone for Gc<T> {
 impl<T: ?Sized + 'static> Drop for Gc<T> {
     #[inline]
     fn drop(&mut self) {
-        // Inside a sweep this `Gc` belongs to a dead value whose count the
-        // fix-up already gave back.
-        if !mutator::note_decrement() {
-            self.header().dec_strong();
-        }
+        mutator::mark_dirty();
+        self.header().dec_strong();
     }
 }
 

@@ -110,9 +110,8 @@ impl<T: ?Sized + 'static> Clone for Weak<T> {
 
 impl<T: ?Sized + 'static> Drop for Weak<T> {
     fn drop(&mut self) {
-        if let Some(h) = self.header()
-            && !mutator::note_decrement()
-        {
+        if let Some(h) = self.header() {
+            mutator::mark_dirty();
             h.dec_weak();
         }
     }

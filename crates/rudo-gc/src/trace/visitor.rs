@@ -1,20 +1,26 @@
 //! The `Visitor` handed to `Trace::trace`: one edge at a time, it feeds the
 //! collector's three passes over the object graph.
 //!
-//! The passes (see `gc::collect` for the whole algorithm):
+//! The passes (see `gc::collector` for the whole algorithm):
 //!
 //! 1. **Subtract**: for every edge into the collected set S, count one
-//!    *internal* reference of the target. An object whose strong count exceeds
-//!    its internal count is referenced from outside S: a root. An object with
-//!    a weak edge, or a strong edge leaving S, is flagged for the fix-up pass.
+//!    *internal* reference of the target; if the source object's destructor
+//!    will run when it dies (its `drop` bit), count the edge in *dropping*
+//!    too. An object whose strong count exceeds its internal count is
+//!    referenced from outside S: a root. A source whose destructor the
+//!    collector would skip, and that has a weak edge or a strong edge leaving
+//!    S, is flagged for the fix-up trace.
 //! 2. **Mark**: for every edge into S from a live object, mark the target,
 //!    queue it for tracing (an explicit work list, never recursion) and take
-//!    the edge off the target's internal count. Afterwards a live object's
-//!    internal count is the number of references it receives from dead
-//!    objects, which the collector gives back in one subtraction.
-//! 3. **Fix up**: for the flagged dead objects only, give back what the other
-//!    edges hold: strong edges leaving S, and every weak edge; the dead value
-//!    will later be dropped with `Gc::drop` and `Weak::drop` made inert.
+//!    the edge off both counts. Afterwards a live object's `internal -
+//!    dropping` is the number of references it receives from dead objects
+//!    whose destructors will not run: references nobody else will release,
+//!    which the collector gives back in one subtraction.
+//! 3. **Fix up**: for the flagged dead objects only, give back the strong
+//!    edges leaving S and every weak edge.
+//!
+//! Dead objects whose destructors run release their own references, with
+//! ordinary `Gc::drop`/`Weak::drop`.
 //!
 //! The mark pass decrements with saturation: if a cell skipped in pass 1
 //! (mutably borrowed then) is traced in pass 2 (released meanwhile), its edges
@@ -37,6 +43,18 @@ pub(crate) enum Pass {
     FixUp,
 }
 
+/// The collector's per-collection scratch arrays a visitor updates.
+pub(crate) struct Counters<'a> {
+    /// References from inside S, per scratch index.
+    pub(crate) internal: &'a mut [u32],
+    /// Of those, references from objects whose destructor runs when they die.
+    pub(crate) dropping: &'a mut [u32],
+    /// One bit per scratch index: the object needs the fix-up trace.
+    pub(crate) fixup: &'a mut [u64],
+    /// Marked objects still to be traced.
+    pub(crate) worklist: &'a mut Vec<NonNull<GcHeader>>,
+}
+
 /// Receives the `Gc` and `Weak` pointers an object owns. Handed to
 /// [`Trace::trace`](crate::Trace::trace); it cannot be built outside the
 /// collector.
@@ -46,15 +64,15 @@ pub struct Visitor {
     epoch: u64,
     /// A minor collection: of the pages taking part, only young objects are in S.
     minor: bool,
-    /// Internal-reference counters of S, indexed by page scratch base + slot.
     internal: NonNull<u32>,
-    internal_len: usize,
-    /// Marked objects still to be traced.
-    worklist: NonNull<Vec<NonNull<GcHeader>>>,
-    /// One bit per scratch index: the object needs the fix-up pass.
+    dropping: NonNull<u32>,
+    len: usize,
     fixup: NonNull<u64>,
-    /// Scratch index of the object being traced (subtract pass).
+    worklist: NonNull<Vec<NonNull<GcHeader>>>,
+    /// Scratch index of the object being traced.
     current: usize,
+    /// Whether the object being traced has a destructor that will run.
+    current_drops: bool,
 }
 
 impl Visitor {
@@ -62,45 +80,54 @@ impl Visitor {
     ///
     /// # Safety
     ///
-    /// `internal` and `worklist` must stay valid and otherwise unused for as
+    /// The buffers in `counters` must stay valid and otherwise unused for as
     /// long as the visitor is.
-    pub(crate) unsafe fn new(
-        pass: Pass,
-        epoch: u64,
-        minor: bool,
-        internal: &mut [u32],
-        fixup: &mut [u64],
-        worklist: &mut Vec<NonNull<GcHeader>>,
-    ) -> Self {
+    pub(crate) unsafe fn new(pass: Pass, epoch: u64, minor: bool, counters: Counters<'_>) -> Self {
+        let len = counters.internal.len();
         assert!(
-            fixup.len() * 64 >= internal.len(),
-            "rudo-gc: fix-up bitmap too short"
+            counters.dropping.len() == len && counters.fixup.len() * 64 >= len,
+            "rudo-gc: collector scratch buffers disagree in length"
         );
         Visitor {
             pass,
             epoch,
             minor,
-            internal_len: internal.len(),
-            internal: NonNull::from(internal).cast(),
-            worklist: NonNull::from(worklist),
-            fixup: NonNull::from(fixup).cast(),
+            len,
+            internal: NonNull::from(counters.internal).cast(),
+            dropping: NonNull::from(counters.dropping).cast(),
+            fixup: NonNull::from(counters.fixup).cast(),
+            worklist: NonNull::from(counters.worklist),
             current: 0,
+            current_drops: false,
         }
     }
 
-    /// Sets the scratch index of the object about to be traced.
+    /// Sets the object about to be traced: its scratch index, and whether its
+    /// destructor runs when it dies.
     #[inline(always)]
-    pub(crate) fn set_current(&mut self, index: usize) {
-        debug_assert!(index < self.internal_len);
+    pub(crate) fn set_current(&mut self, index: usize, drops: bool) {
+        debug_assert!(index < self.len);
         self.current = index;
+        self.current_drops = drops;
     }
 
     #[inline(always)]
     fn flag_current_for_fixup(&mut self) {
+        if self.current_drops {
+            // Its destructor releases this edge itself.
+            return;
+        }
         let (word, bit) = (self.current / 64, self.current % 64);
-        // SAFETY: `current < internal_len <= 64 * fixup.len()` (constructor
-        // assertion and `set_current`); exclusive use by contract.
+        // SAFETY: `current < len <= 64 * fixup.len()` (constructor assertion
+        // and `set_current`); exclusive use by contract.
         unsafe { *self.fixup.as_ptr().add(word) |= 1 << bit };
+    }
+
+    /// Takes the next marked object still to be traced (mark pass).
+    pub(crate) fn pop_work(&mut self) -> Option<NonNull<GcHeader>> {
+        // SAFETY: the constructor's contract gives the visitor exclusive use
+        // of the work list; `trace` pushes to it only while it runs.
+        unsafe { self.worklist.as_mut() }.pop()
     }
 
     /// Reports one `Gc` that the traced value owns.
@@ -116,9 +143,7 @@ impl Visitor {
     /// Reports one `Weak` that the traced value owns (at most once per `Weak`).
     #[inline]
     pub fn visit_weak<T: ?Sized + 'static>(&mut self, weak: &Weak<T>) {
-        let Some(header) = weak.header_ptr() else {
-            return;
-        };
+        let Some(header) = weak.header_ptr() else { return };
         match self.pass {
             Pass::Subtract => self.flag_current_for_fixup(),
             Pass::Mark => {}
@@ -127,11 +152,17 @@ impl Visitor {
         }
     }
 
-    /// Takes the next marked object still to be traced (mark pass).
-    pub(crate) fn pop_work(&mut self) -> Option<NonNull<GcHeader>> {
-        // SAFETY: the constructor's contract gives the visitor exclusive use
-        // of the work list; `trace` pushes to it only while it runs.
-        unsafe { self.worklist.as_mut() }.pop()
+    /// The counters of scratch index `index`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `index` is out of range (a corrupted page header).
+    #[inline(always)]
+    fn counters(&mut self, index: usize) -> (&mut u32, &mut u32) {
+        assert!(index < self.len, "rudo-gc: scratch index out of range");
+        // SAFETY: bounds checked above; the visitor has exclusive use of the
+        // counters (constructor contract), and the two arrays are distinct.
+        unsafe { (&mut *self.internal.as_ptr().add(index), &mut *self.dropping.as_ptr().add(index)) }
     }
 
     #[inline(always)]
@@ -144,28 +175,24 @@ impl Visitor {
         match self.pass {
             Pass::Subtract => {
                 if in_set {
-                    let index = page.scratch_base() + slot;
-                    assert!(
-                        index < self.internal_len,
-                        "rudo-gc: scratch index out of range"
-                    );
-                    // SAFETY: bounds checked above; the visitor has exclusive
-                    // use of the counters (constructor contract).
-                    unsafe { *self.internal.as_ptr().add(index) += 1 };
+                    let drops = self.current_drops;
+                    let (internal, dropping) = self.counters(page.scratch_base() + slot);
+                    *internal += 1;
+                    if drops {
+                        *dropping += 1;
+                    }
                 } else {
                     self.flag_current_for_fixup();
                 }
             }
             Pass::Mark => {
                 if in_set {
-                    let index = page.scratch_base() + slot;
-                    assert!(
-                        index < self.internal_len,
-                        "rudo-gc: scratch index out of range"
-                    );
-                    // SAFETY: as above.
-                    let count = unsafe { &mut *self.internal.as_ptr().add(index) };
-                    *count = count.saturating_sub(1);
+                    let drops = self.current_drops;
+                    let (internal, dropping) = self.counters(page.scratch_base() + slot);
+                    *internal = internal.saturating_sub(1);
+                    if drops {
+                        *dropping = dropping.saturating_sub(1);
+                    }
                     if !page.test_and_mark(slot) {
                         // SAFETY: constructor contract.
                         unsafe { self.worklist.as_mut() }.push(target);
@@ -185,8 +212,6 @@ impl Visitor {
 
 impl core::fmt::Debug for Visitor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Visitor")
-            .field("pass", &self.pass)
-            .finish_non_exhaustive()
+        f.debug_struct("Visitor").field("pass", &self.pass).finish_non_exhaustive()
     }
 }
