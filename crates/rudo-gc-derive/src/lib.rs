@@ -104,9 +104,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// A field marked `#[gc(skip)]` is neither traced nor bounded, so its type
 /// need not be `Trace` (a handle into a foreign library, say). This is always
 /// memory-safe, but note what it means for a `Gc` inside the field: the
-/// collector never sees it, so it treats it as a permanent external reference.
-/// Its target stays alive even after the owner dies, until the field itself is
-/// dropped — a leak if the owner is in a garbage cycle, never an early free.
+/// collector never sees it, so it treats it as an external reference. Its
+/// target stays alive as long as the owner does, and is released only when
+/// the owner's destructor drops the field: a cycle that runs through a skipped
+/// field is never collected (a leak), and nothing is ever freed early.
 ///
 /// ```
 /// # use rudo_gc::Trace;

@@ -65,11 +65,15 @@
 //!
 //! ## Destructors
 //!
-//! Dead values are dropped by the collector, after every reference between dead
-//! and live objects has been accounted for, with `Gc::drop` made inert. A type
-//! deriving `Trace` may not implement `Drop` unless it opts in with
-//! `#[gc(unsafe_drop)]` and promises not to touch its `Gc` fields in `drop`,
-//! because their targets may already be destroyed.
+//! Dead values are dropped by the collector, on the thread that allocated them.
+//! Their destructors run like any other code (they may allocate, clone and drop
+//! `Gc`s), except that objects dying in the same collection are destroyed in no
+//! particular order: a dead object's `Gc` fields may point to values already
+//! dropped. So a type deriving `Trace` may not implement `Drop` unless it opts
+//! in with `#[gc(unsafe_drop)]` and promises not to dereference its `Gc` fields
+//! in `drop` (debug builds panic if it does). Types whose only drop glue is
+//! their `Gc` and `Weak` fields ([`Trace::NEEDS_DROP`] is `false`) are not
+//! dropped at all: the collector releases their references in bulk.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -87,6 +91,11 @@ pub use gc::stats::{GcStats, PhaseTimes, stats};
 pub use gc::{collect, collect_minor};
 pub use ptr::{Gc, Weak};
 pub use trace::{GcFree, Trace, Visitor};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 
 /// Derives [`Trace`](trait@Trace). See the `rudo-gc-derive` crate for options
 /// (`#[gc(skip)]`, `#[gc(crate = "...")]`, `#[gc(bound = "...")]`,

@@ -90,12 +90,13 @@ pub unsafe trait Trace: 'static {
     /// Whether dropping a value does anything besides dropping the `Gc` and
     /// `Weak` pointers it owns.
     ///
-    /// The collector drops dead values with `Gc::drop` and `Weak::drop` made
-    /// inert, so for a type whose only drop glue is those pointers (a node of
-    /// `Option<Gc<Node>>` fields, say) there is nothing to run, and the
-    /// collector frees dead objects of the type without touching them. The
+    /// When it is `false` (a node of `Option<Gc<Node>>` fields, say), the
+    /// collector does not run the destructor of dead values of the type: it
+    /// releases the references they hold in bulk, from what it learned while
+    /// tracing, and frees them without touching their memory again. The
     /// default, `core::mem::needs_drop::<Self>()`, is always correct;
-    /// `#[derive(Trace)]` computes a sharper value from the fields.
+    /// `#[derive(Trace)]` computes a sharper value from the fields (`false`
+    /// for `Gc` and `Weak`).
     const NEEDS_DROP: bool = core::mem::needs_drop::<Self>();
 
     /// Reports every `Gc` and `Weak` owned by `self` to `visitor`, each at most
