@@ -52,8 +52,16 @@ fn garbage_loop_runs_in_bounded_memory() {
     while allocated < GARBAGE {
         round += 1;
         // Small cyclic garbage...
-        let a = Gc::new(Pair { other: GcCell::new(None), _pad: [0; 4], drops: drops.clone() });
-        let b = Gc::new(Pair { other: GcCell::new(Some(a.clone())), _pad: [1; 4], drops: drops.clone() });
+        let a = Gc::new(Pair {
+            other: GcCell::new(None),
+            _pad: [0; 4],
+            drops: drops.clone(),
+        });
+        let b = Gc::new(Pair {
+            other: GcCell::new(Some(a.clone())),
+            _pad: [1; 4],
+            drops: drops.clone(),
+        });
         *a.other.borrow_mut() = Some(b);
         pairs += 1;
         allocated += 2 * 64;
@@ -69,11 +77,20 @@ fn garbage_loop_runs_in_bounded_memory() {
     }
     let after = stats().collections;
     // This thread alone spent its budget about fifty times.
-    assert!(after - before >= 10, "only {} collections ran", after - before);
+    assert!(
+        after - before >= 10,
+        "only {} collections ran",
+        after - before
+    );
     assert!(max_heap < BOUND, "heap grew to {max_heap} bytes");
     // Automatic collections really freed the cycles (not just the large
     // objects), and the live object was never touched.
-    assert!(drops.get() > pairs, "only {} of {} pair nodes freed", drops.get(), 2 * pairs);
+    assert!(
+        drops.get() > pairs,
+        "only {} of {} pair nodes freed",
+        drops.get(),
+        2 * pairs
+    );
     assert_eq!(live.iter().sum::<u64>(), 999 * 1_000 / 2);
     collect();
     assert_eq!(drops.get(), 2 * pairs);
@@ -88,7 +105,8 @@ fn panic_message(payload: &(dyn core::any::Any + Send)) -> String {
 }
 
 fn rejected(cfg: GcConfig) -> String {
-    let payload = catch_unwind(|| set_config(cfg)).expect_err("set_config accepted an invalid config");
+    let payload =
+        catch_unwind(|| set_config(cfg)).expect_err("set_config accepted an invalid config");
     panic_message(&*payload)
 }
 

@@ -630,7 +630,10 @@ fn random_graph_with_generations(seed: u64) {
             nodes.push(Node::new(id, &drops));
         }
         for _ in 0..N / 2 {
-            let (a, b) = (rng.random_range(0..nodes.len()), rng.random_range(0..nodes.len()));
+            let (a, b) = (
+                rng.random_range(0..nodes.len()),
+                rng.random_range(0..nodes.len()),
+            );
             nodes[a].link(&nodes[b]);
             edges[a].push(b);
         }
@@ -639,7 +642,11 @@ fn random_graph_with_generations(seed: u64) {
         } else {
             collect();
         }
-        assert_eq!(drops.total(), 0, "seed {seed}: everything is still rooted by `nodes`");
+        assert_eq!(
+            drops.total(),
+            0,
+            "seed {seed}: everything is still rooted by `nodes`"
+        );
     }
     let weaks: Vec<_> = nodes.iter().map(Gc::downgrade).collect();
     let roots: Vec<usize> = (0..N).filter(|_| rng.random_bool(0.05)).collect();
@@ -651,9 +658,15 @@ fn random_graph_with_generations(seed: u64) {
         collect_minor();
         for id in 0..N {
             let dropped = drops.get(id);
-            assert!(dropped <= 1, "seed {seed}: node {id} dropped {dropped} times");
+            assert!(
+                dropped <= 1,
+                "seed {seed}: node {id} dropped {dropped} times"
+            );
             if live[id] {
-                assert_eq!(dropped, 0, "seed {seed}: minor collection freed reachable node {id}");
+                assert_eq!(
+                    dropped, 0,
+                    "seed {seed}: minor collection freed reachable node {id}"
+                );
                 assert!(weaks[id].upgrade().is_some());
             }
         }
@@ -668,7 +681,11 @@ fn random_graph_with_generations(seed: u64) {
 
 #[test]
 fn random_graphs_across_generations_never_lose_reachable_nodes() {
-    let seeds: &[u64] = if cfg!(miri) { &[21] } else { &[21, 22, 23, 24, 25, 26] };
+    let seeds: &[u64] = if cfg!(miri) {
+        &[21]
+    } else {
+        &[21, 22, 23, 24, 25, 26]
+    };
     for &seed in seeds {
         random_graph_with_generations(seed);
     }

@@ -295,10 +295,11 @@ unsafe impl Trace for AllocatesOnDrop {
 fn destructor_that_allocates_new_gcs_works() {
     let drops = count();
     let new_drops = count();
-    const N: usize = if cfg!(miri) { 50 } else { 5_000 };
+    const PER: usize = if cfg!(miri) { 12 } else { 1_250 };
+    const N: usize = 4 * PER;
     for _ in 0..4 {
         drop(Gc::new(AllocatesOnDrop {
-            n: N / 4,
+            n: PER,
             drops: drops.clone(),
             new_drops: new_drops.clone(),
         }));
@@ -311,7 +312,7 @@ fn destructor_that_allocates_new_gcs_works() {
     assert_eq!(fresh.len(), N);
     assert_eq!(
         fresh.iter().map(|t| t.value).sum::<u64>(),
-        4 * (0..N as u64 / 4).sum::<u64>()
+        4 * (0..PER as u64).sum::<u64>()
     );
     collect_now();
     assert_eq!(new_drops.get(), 0);

@@ -40,9 +40,13 @@ fn node(drops: &Rc<Cell<usize>>, id: usize) -> Gc<Node> {
 #[test]
 fn minor_collection_frees_young_garbage_and_keeps_old_objects() {
     let drops = Rc::new(Cell::new(0));
-    let old = Gc::new(Counted { drops: drops.clone() });
+    let old = Gc::new(Counted {
+        drops: drops.clone(),
+    });
     collect_minor(); // `old` survives and is promoted
-    let young = Gc::downgrade(&Gc::new(Counted { drops: drops.clone() }));
+    let young = Gc::downgrade(&Gc::new(Counted {
+        drops: drops.clone(),
+    }));
     collect_minor();
     assert!(young.upgrade().is_none());
     assert_eq!(drops.get(), 1);
@@ -120,7 +124,10 @@ fn interleaved_minor_and_major_collections_agree_with_reachability() {
     for round in 0..ROUNDS {
         let slot = round % RINGS;
         let fresh = make_ring(1000 + round * 5);
-        fresh.see_also.borrow_mut().push(Gc::downgrade(&rings[(slot + 1) % RINGS]));
+        fresh
+            .see_also
+            .borrow_mut()
+            .push(Gc::downgrade(&rings[(slot + 1) % RINGS]));
         *holder.next.borrow_mut() = Some(fresh.clone());
         replaced.push(Gc::downgrade(&rings[slot]));
         rings[slot] = fresh;

@@ -383,8 +383,16 @@ fn young_garbage_gives_back_its_references_to_old_objects() {
     }
     assert_eq!(Gc::ref_count(&old), 2);
     collect_minor();
-    assert_eq!(drops.get(), 1, "the young cycle died in the minor collection");
-    assert_eq!(Gc::ref_count(&old), 1, "its edge to the old object was given back");
+    assert_eq!(
+        drops.get(),
+        1,
+        "the young cycle died in the minor collection"
+    );
+    assert_eq!(
+        Gc::ref_count(&old),
+        1,
+        "its edge to the old object was given back"
+    );
     drop(old);
     collect();
     assert_eq!(drops.get(), 2);

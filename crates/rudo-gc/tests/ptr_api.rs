@@ -8,7 +8,9 @@ use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
-use rudo_gc::{BorrowError, BorrowMutError, Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect};
+use rudo_gc::{
+    BorrowError, BorrowMutError, Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect,
+};
 
 /// A value that counts its drops.
 #[derive(Clone)]
@@ -29,7 +31,10 @@ unsafe impl Trace for Tracked {
 }
 
 fn tracked(value: u32, drops: &Rc<Cell<usize>>) -> Tracked {
-    Tracked { value, drops: drops.clone() }
+    Tracked {
+        value,
+        drops: drops.clone(),
+    }
 }
 
 /// Forces the next collection to run even if nothing else changed.
@@ -196,7 +201,9 @@ fn gc_str_from_str_and_string() {
 
 #[test]
 fn gc_str_large() {
-    let text: String = (0..if cfg!(miri) { 1_000 } else { 200_000 }).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let text: String = (0..if cfg!(miri) { 1_000 } else { 200_000 })
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
     let s: Gc<str> = Gc::from(text.as_str());
     collect_now();
     assert_eq!(&*s, text.as_str());
@@ -245,7 +252,11 @@ fn gc_slice_large() {
 fn gc_slice_of_droppable_values_drops_each_once() {
     const N: usize = if cfg!(miri) { 50 } else { 10_000 };
     let drops = Rc::new(Cell::new(0));
-    let from_vec: Gc<[Tracked]> = Gc::from((0..N as u32).map(|i| tracked(i, &drops)).collect::<Vec<_>>());
+    let from_vec: Gc<[Tracked]> = Gc::from(
+        (0..N as u32)
+            .map(|i| tracked(i, &drops))
+            .collect::<Vec<_>>(),
+    );
     let from_iter: Gc<[Tracked]> = (0..N as u32).map(|i| tracked(i, &drops)).collect();
     let src: Vec<Tracked> = (0..3).map(|i| tracked(i, &drops)).collect();
     let from_slice: Gc<[Tracked]> = Gc::from(&src[..]);
@@ -296,10 +307,15 @@ unsafe impl Trace for SelfRef {
 fn new_cyclic_weak_is_dead_during_build_and_alive_after() {
     let a = Gc::new_cyclic(|w| {
         assert_eq!(w.strong_count(), 0);
-        SelfRef { me: w.clone(), seen_during_build: w.upgrade().is_some() }
+        SelfRef {
+            me: w.clone(),
+            seen_during_build: w.upgrade().is_some(),
+        }
     });
     assert!(!a.seen_during_build, "upgrade inside new_cyclic must fail");
-    let me = a.me.upgrade().expect("upgrade after new_cyclic must succeed");
+    let me =
+        a.me.upgrade()
+            .expect("upgrade after new_cyclic must succeed");
     assert!(Gc::ptr_eq(&me, &a));
     drop(me);
     assert_eq!((Gc::ref_count(&a), Gc::weak_count(&a)), (1, 1));
@@ -318,7 +334,10 @@ fn new_cyclic_that_collects_during_build() {
         drop(Gc::new(1_u8));
         collect();
         assert!(w.upgrade().is_none());
-        SelfRef { me: w.clone(), seen_during_build: false }
+        SelfRef {
+            me: w.clone(),
+            seen_during_build: false,
+        }
     });
     collect_now();
     assert!(Gc::ptr_eq(&a.me.upgrade().unwrap(), &a));
@@ -335,12 +354,18 @@ fn new_cyclic_whose_closure_panics() {
     }));
     assert!(result.is_err());
     let w = stash.borrow_mut().take().unwrap();
-    assert!(w.upgrade().is_none(), "a never-built object must not be upgradable");
+    assert!(
+        w.upgrade().is_none(),
+        "a never-built object must not be upgradable"
+    );
     assert_eq!(w.strong_count(), 0);
     collect_now();
     assert!(w.upgrade().is_none());
     // The heap keeps working, and dropping the last weak frees the slot.
-    let other = Gc::new(SelfRef { me: w.clone(), seen_during_build: true });
+    let other = Gc::new(SelfRef {
+        me: w.clone(),
+        seen_during_build: true,
+    });
     drop(w);
     collect_now();
     assert!(other.me.upgrade().is_none());
@@ -372,7 +397,10 @@ fn new_cyclic_in_a_strong_cycle_is_freed() {
         }
     }
     let p = Gc::new_cyclic(|w| Parent {
-        child: Gc::new(Child { parent: GcCell::new(w.clone()), strong_parent: GcCell::new(None) }),
+        child: Gc::new(Child {
+            parent: GcCell::new(w.clone()),
+            strong_parent: GcCell::new(None),
+        }),
     });
     let up = p.child.parent.borrow().upgrade().unwrap();
     *p.child.strong_parent.borrow_mut() = Some(up);

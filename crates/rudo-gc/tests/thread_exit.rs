@@ -30,7 +30,11 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        assert_eq!(thread::current().id(), self.home, "a value was dropped off its home thread");
+        assert_eq!(
+            thread::current().id(),
+            self.home,
+            "a value was dropped off its home thread"
+        );
         self.drops.fetch_add(1, SeqCst);
     }
 }
@@ -84,7 +88,9 @@ fn garbage_of_an_exiting_thread_is_collected_at_exit() {
 fn thread_that_only_allocates_then_exits() {
     let drops = Arc::new(AtomicUsize::new(0));
     let d = drops.clone();
-    thread::spawn(move || drop(Node::new(0, &d))).join().unwrap();
+    thread::spawn(move || drop(Node::new(0, &d)))
+        .join()
+        .unwrap();
     assert_eq!(drops.load(SeqCst), 1);
 }
 
@@ -133,7 +139,11 @@ fn thread_local_initialised_after_the_heap_is_destroyed_first() {
     })
     .join()
     .unwrap();
-    assert_eq!(drops.load(SeqCst), 1 + 1 + 5, "each value dropped exactly once at thread exit");
+    assert_eq!(
+        drops.load(SeqCst),
+        1 + 1 + 5,
+        "each value dropped exactly once at thread exit"
+    );
 }
 
 thread_local! {
@@ -155,7 +165,10 @@ fn thread_local_registered_before_the_heap_does_not_crash_at_exit() {
     .join()
     .unwrap();
     let n = drops.load(SeqCst);
-    assert!(n == 3 || n == 4, "the ring dies at exit, the early thread-local's object at most once: {n}");
+    assert!(
+        n == 3 || n == 4,
+        "the ring dies at exit, the early thread-local's object at most once: {n}"
+    );
 }
 
 #[test]

@@ -166,7 +166,11 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
         // objects).
         let dirty = mutator::take_dirty() || heap.allocated_since_gc > 0;
         heap.changed_since_major |= dirty;
-        let changed = if minor { dirty } else { heap.changed_since_major };
+        let changed = if minor {
+            dirty
+        } else {
+            heap.changed_since_major
+        };
         if !changed && trigger != Trigger::ThreadExit {
             stats::record_skipped();
             return false;
@@ -211,7 +215,11 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
         total += page.slot_count();
     }
     let scratch = &mut heap.scratch;
-    for counts in [&mut scratch.internal, &mut scratch.dropping, &mut scratch.strong] {
+    for counts in [
+        &mut scratch.internal,
+        &mut scratch.dropping,
+        &mut scratch.strong,
+    ] {
         counts.clear();
         counts.resize(total, 0);
     }
@@ -328,8 +336,11 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
             dead_objects += dead.count_ones() as usize;
             // Flag the dead objects a `Weak` may reach (all of them in debug
             // builds, to catch dereferences of dead objects).
-            let mut flag =
-                if cfg!(debug_assertions) { dead } else { dead & page.weak_word(w).load(Relaxed) };
+            let mut flag = if cfg!(debug_assertions) {
+                dead
+            } else {
+                dead & page.weak_word(w).load(Relaxed)
+            };
             while flag != 0 {
                 let index = w * 64 + flag.trailing_zeros() as usize;
                 flag &= flag - 1;
@@ -354,7 +365,10 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
             let object = page.slot(index);
             // SAFETY: a dead object of this collection; value not yet dropped.
             let header = unsafe { GcHeader::from_ptr(object) };
-            let trace = header.vtable().trace.expect("flagged objects are traceable");
+            let trace = header
+                .vtable()
+                .trace
+                .expect("flagged objects are traceable");
             let result = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: as above; `DEAD` only affects upgrades.
                 unsafe { trace(object.cast(), page.slot_size(), &mut visitor) }
@@ -370,7 +384,8 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     for &page in &pages {
         for w in 0..page.bitmap_words() {
             let dead = page.mark_word(w).load(Relaxed);
-            page.old_word(w).store(page.alloc_word(w).load(Relaxed) & !dead, Relaxed);
+            page.old_word(w)
+                .store(page.alloc_word(w).load(Relaxed) & !dead, Relaxed);
         }
     }
     phases.fix_up = fix_start.elapsed();
@@ -379,7 +394,15 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
     heap.take_young();
     let visited = pages.clone();
     heap.scratch.pages = pages;
-    SweepPlan { pages: dead_pages, visited, zombies, dead_objects, minor, started, phases }
+    SweepPlan {
+        pages: dead_pages,
+        visited,
+        zombies,
+        dead_objects,
+        minor,
+        started,
+        phases,
+    }
 }
 
 /// The 64 bits of `bits` starting at bit `start` (which need not be aligned).
@@ -387,7 +410,11 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
 fn scratch_bits(bits: &[u64], start: usize) -> u64 {
     let (word, shift) = (start / 64, start % 64);
     let low = bits.get(word).copied().unwrap_or(0) >> shift;
-    let high = if shift == 0 { 0 } else { bits.get(word + 1).copied().unwrap_or(0) << (64 - shift) };
+    let high = if shift == 0 {
+        0
+    } else {
+        bits.get(word + 1).copied().unwrap_or(0) << (64 - shift)
+    };
     low | high
 }
 
@@ -419,8 +446,9 @@ fn sweep_values(pages: &[PagePtr]) -> (usize, Option<Box<dyn core::any::Any + Se
                 let header = unsafe { GcHeader::from_ptr(object) };
                 if let Some(drop_value) = header.vtable().drop {
                     // SAFETY: each dead value is dropped exactly once, here.
-                    let result =
-                        catch_unwind(AssertUnwindSafe(|| unsafe { drop_value(object.cast(), slot_size) }));
+                    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
+                        drop_value(object.cast(), slot_size)
+                    }));
                     if let Err(payload) = result {
                         first_panic.get_or_insert(payload);
                     }

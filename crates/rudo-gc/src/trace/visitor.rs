@@ -143,7 +143,9 @@ impl Visitor {
     /// Reports one `Weak` that the traced value owns (at most once per `Weak`).
     #[inline]
     pub fn visit_weak<T: ?Sized + 'static>(&mut self, weak: &Weak<T>) {
-        let Some(header) = weak.header_ptr() else { return };
+        let Some(header) = weak.header_ptr() else {
+            return;
+        };
         match self.pass {
             Pass::Subtract => self.flag_current_for_fixup(),
             Pass::Mark => {}
@@ -162,7 +164,12 @@ impl Visitor {
         assert!(index < self.len, "rudo-gc: scratch index out of range");
         // SAFETY: bounds checked above; the visitor has exclusive use of the
         // counters (constructor contract), and the two arrays are distinct.
-        unsafe { (&mut *self.internal.as_ptr().add(index), &mut *self.dropping.as_ptr().add(index)) }
+        unsafe {
+            (
+                &mut *self.internal.as_ptr().add(index),
+                &mut *self.dropping.as_ptr().add(index),
+            )
+        }
     }
 
     #[inline(always)]
@@ -212,6 +219,8 @@ impl Visitor {
 
 impl core::fmt::Debug for Visitor {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Visitor").field("pass", &self.pass).finish_non_exhaustive()
+        f.debug_struct("Visitor")
+            .field("pass", &self.pass)
+            .finish_non_exhaustive()
     }
 }
