@@ -8,6 +8,16 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rudo_gc::{Gc, GcCell, Trace, Visitor, Weak, collect, collect_minor};
 
+/// Repeated collections in the tests that check survival over time (Miri runs
+/// each collection slowly).
+const ROUNDS: usize = if cfg!(miri) { 1 } else { 3 };
+
+/// Length of the doubly linked lists.
+const LIST: usize = if cfg!(miri) { 20 } else { 50 };
+
+/// Depth of the ternary trees.
+const DEPTH: usize = if cfg!(miri) { 3 } else { 4 };
+
 /// Per-id drop counters shared by the nodes of one test.
 #[derive(Clone)]
 struct Drops(Rc<Vec<Cell<u32>>>);
@@ -145,7 +155,7 @@ fn hundred_ring_rooted_by_one_member_survives_whole() {
     let weaks: Vec<_> = nodes.iter().map(Gc::downgrade).collect();
     let keep = nodes.swap_remove(57);
     drop(nodes);
-    for _ in 0..3 {
+    for _ in 0..ROUNDS {
         collect();
         assert!(weaks.iter().all(alive));
         assert_eq!(drops.total(), 0);
@@ -238,8 +248,8 @@ fn doubly_linked(len: usize, strong_prev: bool, drops: &Drops) -> Vec<Gc<DNode>>
 
 #[test]
 fn doubly_linked_list_with_strong_prev_is_freed() {
-    let drops = Drops::new(50);
-    let nodes = doubly_linked(50, true, &drops);
+    let drops = Drops::new(LIST);
+    let nodes = doubly_linked(LIST, true, &drops);
     let weaks: Vec<_> = nodes.iter().map(Gc::downgrade).collect();
     drop(nodes);
     collect();
@@ -249,10 +259,10 @@ fn doubly_linked_list_with_strong_prev_is_freed() {
 
 #[test]
 fn doubly_linked_list_with_strong_prev_rooted_in_the_middle_survives_whole() {
-    let drops = Drops::new(50);
-    let nodes = doubly_linked(50, true, &drops);
+    let drops = Drops::new(LIST);
+    let nodes = doubly_linked(LIST, true, &drops);
     let weaks: Vec<_> = nodes.iter().map(Gc::downgrade).collect();
-    let middle = nodes[25].clone();
+    let middle = nodes[LIST / 2].clone();
     drop(nodes);
     collect();
     assert!(weaks.iter().all(alive));
@@ -268,7 +278,7 @@ fn doubly_linked_list_with_strong_prev_rooted_in_the_middle_survives_whole() {
         }
         steps += 1;
     }
-    assert_eq!((cur.id, steps), (0, 25));
+    assert_eq!((cur.id, steps), (0, LIST / 2));
     drop((cur, middle));
     collect();
     drops.assert_all_once();
@@ -276,15 +286,15 @@ fn doubly_linked_list_with_strong_prev_rooted_in_the_middle_survives_whole() {
 
 #[test]
 fn doubly_linked_list_with_weak_prev_rooted_in_the_middle_keeps_only_the_tail() {
-    let drops = Drops::new(50);
-    let nodes = doubly_linked(50, false, &drops);
+    let drops = Drops::new(LIST);
+    let nodes = doubly_linked(LIST, false, &drops);
     let weaks: Vec<_> = nodes.iter().map(Gc::downgrade).collect();
-    let middle = nodes[25].clone();
+    let middle = nodes[LIST / 2].clone();
     drop(nodes);
     collect();
     for (id, w) in weaks.iter().enumerate() {
-        assert_eq!(alive(w), id >= 25, "node {id}");
-        assert_eq!(drops.get(id), u32::from(id < 25), "node {id}");
+        assert_eq!(alive(w), id >= LIST / 2, "node {id}");
+        assert_eq!(drops.get(id), u32::from(id < LIST / 2), "node {id}");
     }
     // The head side is gone, so the weak `prev` of the kept node is dead.
     assert!(middle.prev_weak.borrow().upgrade().is_none());
@@ -299,7 +309,7 @@ fn doubly_linked_list_with_weak_prev_rooted_in_the_middle_keeps_only_the_tail() 
             .upgrade()
             .unwrap()
             .id,
-        25
+        LIST / 2
     );
     drop(middle);
     collect();
@@ -308,8 +318,8 @@ fn doubly_linked_list_with_weak_prev_rooted_in_the_middle_keeps_only_the_tail() 
 
 #[test]
 fn doubly_linked_list_with_weak_prev_is_freed() {
-    let drops = Drops::new(50);
-    let nodes = doubly_linked(50, false, &drops);
+    let drops = Drops::new(LIST);
+    let nodes = doubly_linked(LIST, false, &drops);
     let weaks: Vec<_> = nodes.iter().map(Gc::downgrade).collect();
     drop(nodes);
     collect();
@@ -376,9 +386,9 @@ fn tree_size(fanout: usize, depth: usize) -> usize {
 
 #[test]
 fn tree_with_parent_pointers_is_freed() {
-    let n = tree_size(3, 4);
+    let n = tree_size(3, DEPTH);
     let drops = Drops::new(n);
-    let (root, all) = tree(3, 4, &drops);
+    let (root, all) = tree(3, DEPTH, &drops);
     assert_eq!(all.len(), n);
     collect();
     assert!(all.iter().all(alive));
@@ -390,9 +400,9 @@ fn tree_with_parent_pointers_is_freed() {
 
 #[test]
 fn tree_with_parent_pointers_is_kept_whole_by_one_leaf() {
-    let n = tree_size(3, 4);
+    let n = tree_size(3, DEPTH);
     let drops = Drops::new(n);
-    let (root, all) = tree(3, 4, &drops);
+    let (root, all) = tree(3, DEPTH, &drops);
     let leaf = all.last().unwrap().upgrade().unwrap();
     drop(root);
     collect();
@@ -412,7 +422,7 @@ fn tree_with_parent_pointers_is_kept_whole_by_one_leaf() {
         }
         depth += 1;
     }
-    assert_eq!((cur.id, depth), (0, 4));
+    assert_eq!((cur.id, depth), (0, DEPTH));
     drop((cur, leaf));
     collect();
     drops.assert_all_once();
@@ -486,7 +496,7 @@ fn check_against_model(weaks: &[Weak<Node>], drops: &Drops, live: &[bool], seed:
 }
 
 /// Nodes per random graph.
-const N: usize = if cfg!(miri) { 40 } else { 400 };
+const N: usize = if cfg!(miri) { 24 } else { 400 };
 
 /// Returns how many nodes survived the first collection.
 fn random_graph_round_trip(seed: u64) -> usize {
@@ -565,7 +575,8 @@ fn random_graphs_free_exactly_the_unreachable_nodes() {
 
 #[test]
 fn random_dense_graph_with_many_roots() {
-    for seed in [11_u64, 12, 13] {
+    let seeds: &[u64] = if cfg!(miri) { &[11] } else { &[11, 12, 13] };
+    for &seed in seeds {
         let mut rng = SmallRng::seed_from_u64(seed);
         let drops = Drops::new(N);
         let nodes: Vec<_> = (0..N).map(|i| Node::new(i, &drops)).collect();
@@ -589,7 +600,7 @@ fn random_dense_graph_with_many_roots() {
 
 #[test]
 fn many_small_garbage_cycles_interleaved_with_live_ones() {
-    const RINGS: usize = if cfg!(miri) { 20 } else { 2_000 };
+    const RINGS: usize = if cfg!(miri) { 8 } else { 2_000 };
     let dead = Drops::new(RINGS * 3);
     let live = Drops::new(RINGS * 3);
     let mut keep = Vec::new();
@@ -654,7 +665,7 @@ fn random_graph_with_generations(seed: u64) {
     drop(nodes);
     // Young garbage may die now; nothing reachable may.
     let live = reachable(&edges, &roots);
-    for _ in 0..2 {
+    for _ in 0..ROUNDS.min(2) {
         collect_minor();
         for id in 0..N {
             let dropped = drops.get(id);

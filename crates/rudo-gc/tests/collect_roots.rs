@@ -6,6 +6,10 @@ use std::rc::Rc;
 
 use rudo_gc::{Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect, collect_minor};
 
+/// Repeated collections in tests that check survival over time (Miri runs
+/// each collection slowly).
+const ROUNDS: usize = if cfg!(miri) { 2 } else { 3 };
+
 /// A node of a small graph with a payload to checksum.
 struct Node {
     value: u64,
@@ -109,7 +113,7 @@ fn churn() {
 /// Collects several times and checks the graph is intact, reaching its entry
 /// through the root under test.
 fn survives(p: &Probe, entry: impl Fn() -> Gc<Node>) {
-    for _ in 0..3 {
+    for _ in 0..ROUNDS {
         churn();
         assert_eq!(p.drops.get(), 0);
         assert!(p.weaks.iter().all(|w| w.upgrade().is_some()));
@@ -401,9 +405,9 @@ fn young_garbage_gives_back_its_references_to_old_objects() {
 #[test]
 fn promoted_graph_survives_many_minor_and_major_collections() {
     let (entry, p) = graph(21);
-    for round in 0..6 {
+    for round in 0..2 * ROUNDS {
         churn_minor();
-        if round % 3 == 2 {
+        if round % ROUNDS == ROUNDS - 1 {
             collect();
         }
         assert_eq!(p.drops.get(), 0);

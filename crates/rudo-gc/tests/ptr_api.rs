@@ -12,6 +12,10 @@ use rudo_gc::{
     BorrowError, BorrowMutError, Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect,
 };
 
+/// Repeated collections in tests that check survival over time (Miri runs
+/// each collection slowly).
+const ROUNDS: usize = if cfg!(miri) { 1 } else { 3 };
+
 /// A value that counts its drops.
 #[derive(Clone)]
 struct Tracked {
@@ -61,7 +65,7 @@ fn as_ptr_is_stable_across_clones_and_collections() {
     let p = Gc::as_ptr(&a);
     let b = a.clone();
     assert_eq!(Gc::as_ptr(&b), p);
-    for _ in 0..3 {
+    for _ in 0..ROUNDS {
         collect_now();
         assert_eq!(Gc::as_ptr(&a), p);
     }
@@ -444,10 +448,10 @@ fn big_vec_in_a_gc_survives_and_is_freed() {
 
 #[test]
 fn many_large_objects_interleaved_with_small_ones() {
-    const ROUNDS: usize = if cfg!(miri) { 3 } else { 50 };
+    const BIGS: usize = if cfg!(miri) { 3 } else { 50 };
     let mut keep = Vec::new();
     let mut weaks = Vec::new();
-    for i in 0..ROUNDS {
+    for i in 0..BIGS {
         let big: Gc<[u32]> = Gc::from(vec![i as u32; 20_000]);
         weaks.push(Gc::downgrade(&big));
         let small = Gc::new(i);

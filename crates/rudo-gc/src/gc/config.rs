@@ -44,7 +44,9 @@ impl GcConfig {
     }
 }
 
-const DEFAULT_YOUNG_BUDGET: usize = 8 << 20;
+// About the size of a core's L2 cache: young objects are written and swept while
+// they are still cached (measured in `docs/benchmarks.md`).
+const DEFAULT_YOUNG_BUDGET: usize = 2 << 20;
 static YOUNG_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_YOUNG_BUDGET);
 /// `growth_factor` as `f64` bits.
 static GROWTH_BITS: AtomicU64 = AtomicU64::new(0x4000_0000_0000_0000); // 2.0
