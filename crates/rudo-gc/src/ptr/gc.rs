@@ -156,11 +156,7 @@ impl<T: Trace> Gc<[T]> {
             vec.set_len(0);
         }
         slot.publish(T::NEEDS_DROP);
-        // SAFETY: `fat` is derived from a non-null slot address.
-        Gc {
-            ptr: unsafe { NonNull::new_unchecked(fat) },
-            _owns: PhantomData,
-        }
+        Gc::from_counted(NonNull::new(fat).expect("slot addresses are never null"))
     }
 }
 
@@ -180,11 +176,7 @@ impl Gc<str> {
             core::ptr::copy_nonoverlapping(s.as_ptr(), (&raw mut (*fat).value).cast::<u8>(), len);
         }
         slot.publish(false);
-        // SAFETY: non-null, see above.
-        Gc {
-            ptr: unsafe { NonNull::new_unchecked(fat) },
-            _owns: PhantomData,
-        }
+        Gc::from_counted(NonNull::new(fat).expect("slot addresses are never null"))
     }
 }
 
