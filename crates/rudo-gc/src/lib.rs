@@ -53,6 +53,8 @@
 //! - [`GcCell`]: interior mutability the collector can see into.
 //! - [`collect`], [`collect_minor`], [`stats`], [`set_config`]: control and
 //!   observation.
+//! - [`handles`]: V8-style handle scopes, rooted references with no count
+//!   traffic.
 //! - [`heap::find_gc_box`]: interior-pointer lookup.
 //!
 //! ## Threads
@@ -79,6 +81,7 @@
 
 mod cell;
 mod gc;
+pub mod handles;
 pub mod heap;
 mod mutator;
 mod ptr;

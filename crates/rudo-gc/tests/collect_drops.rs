@@ -115,7 +115,7 @@ fn nothing_is_dropped_while_reachable() {
 
 #[test]
 fn every_value_of_a_mixed_garbage_heap_is_dropped_exactly_once() {
-    const N: usize = if cfg!(miri) { 10 } else { 200 };
+    const N: usize = if cfg!(miri) { 6 } else { 200 };
     let node_drops = count();
     let slice_drops = count();
     let mut weaks_nodes = Vec::new();
@@ -299,7 +299,7 @@ unsafe impl Trace for AllocatesOnDrop {
 fn destructor_that_allocates_new_gcs_works() {
     let drops = count();
     let new_drops = count();
-    const PER: usize = if cfg!(miri) { 12 } else { 1_250 };
+    const PER: usize = if cfg!(miri) { 8 } else { 1_250 };
     const N: usize = 4 * PER;
     for _ in 0..4 {
         drop(Gc::new(AllocatesOnDrop {

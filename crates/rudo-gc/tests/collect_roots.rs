@@ -8,7 +8,7 @@ use rudo_gc::{Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect, collec
 
 /// Repeated collections in tests that check survival over time (Miri runs
 /// each collection slowly).
-const ROUNDS: usize = if cfg!(miri) { 2 } else { 3 };
+const ROUNDS: usize = if cfg!(miri) { 1 } else { 3 };
 
 /// A node of a small graph with a payload to checksum.
 struct Node {

@@ -242,6 +242,8 @@ struct List {
     next: Option<Gc<List>>,
 }
 
+// Recursion through `Box` inside a container is what this type tests.
+#[allow(clippy::vec_box)]
 #[derive(Trace)]
 struct Tree {
     kids: Vec<Box<Tree>>,

@@ -55,9 +55,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::time::{Duration, Instant};
 
 use crate::gc::{config, stats};
-use crate::heap::chunk;
 use crate::heap::local::LocalHeap;
 use crate::heap::page::{PageKind, PagePtr};
+use crate::heap::{ThreadControlBlock, chunk};
 use crate::mutator;
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
@@ -146,7 +146,11 @@ impl Drop for AbandonGuard<'_> {
 
 /// Runs one collection of the heap in `cell`. Returns whether it ran (it is
 /// skipped when re-entered, or when nothing changed and `trigger` allows).
-pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
+pub(crate) fn run(
+    cell: &RefCell<LocalHeap>,
+    tcb: Option<&ThreadControlBlock>,
+    trigger: Trigger,
+) -> bool {
     let plan = {
         let Ok(mut heap) = cell.try_borrow_mut() else {
             // Called from inside an allocation or a trace: not a safe point.
@@ -181,7 +185,7 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
         heap.collecting = true;
         drop(heap);
         let guard = AbandonGuard(cell);
-        let plan = trace_phase(&mut cell.borrow_mut(), minor);
+        let plan = trace_phase(&mut cell.borrow_mut(), tcb, minor);
         core::mem::forget(guard);
         plan
     };
@@ -195,7 +199,7 @@ pub(crate) fn run(cell: &RefCell<LocalHeap>, trigger: Trigger) -> bool {
 }
 
 /// Steps 1-4.
-fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
+fn trace_phase(heap: &mut LocalHeap, tcb: Option<&ThreadControlBlock>, minor: bool) -> SweepPlan {
     let started = Instant::now();
     let mut phases = stats::PhaseTimes::default();
     let epoch = EPOCH.fetch_add(1, Relaxed) + 1;
@@ -283,6 +287,20 @@ fn trace_phase(heap: &mut LocalHeap, minor: bool) -> SweepPlan {
                 }
             }
         }
+    }
+    // Handle slots are roots too (the other explicit root sources join here).
+    if let Some(tcb) = tcb {
+        tcb.with_handles(|handles| {
+            handles.for_each_root(|object| {
+                // SAFETY: a handle slot roots a live object of this thread's heap.
+                let page = unsafe { PagePtr::of_object(object.cast()) };
+                let index = page.slot_index(object.cast());
+                let in_set = page.epoch() == epoch && !(minor && page.is_old(index));
+                if in_set && !page.test_and_mark(index) {
+                    scratch.worklist.push(object);
+                }
+            })
+        });
     }
     {
         // SAFETY: the scratch buffers are borrowed for this block only.

@@ -9,20 +9,44 @@ mod lookup;
 pub(crate) mod page;
 pub(crate) mod page_map;
 pub(crate) mod size_class;
+mod tcb;
 
-use core::cell::RefCell;
+use core::cell::{OnceCell, RefCell};
+use std::sync::Arc;
 
 pub use lookup::{GcBoxInfo, find_gc_box};
+pub use tcb::{ThreadControlBlock, current_thread_control_block};
 
 use self::local::{LocalHeap, Slot};
 use crate::gc::collector::{self as collect, Trigger};
 
-/// A thread's heap, with the thread-exit behaviour of section 5 of the
-/// architecture: collect, then hand what is still alive to the orphan list.
-pub(crate) struct HeapCell(RefCell<LocalHeap>);
+/// A thread's heap and control block, with the thread-exit behaviour of
+/// section 5 of the architecture: collect, then hand what is still alive to
+/// the orphan list.
+pub(crate) struct HeapCell {
+    heap: RefCell<LocalHeap>,
+    /// Created on first use; kept here (not only in user `Arc`s) so that the
+    /// collection at thread exit still sees the thread's handles.
+    tcb: OnceCell<Arc<ThreadControlBlock>>,
+}
+
+impl HeapCell {
+    fn tcb(&self) -> Option<&ThreadControlBlock> {
+        self.tcb.get().map(|t| &**t)
+    }
+}
 
 thread_local! {
-    static HEAP: HeapCell = const { HeapCell(RefCell::new(LocalHeap::new())) };
+    static HEAP: HeapCell = const {
+        HeapCell { heap: RefCell::new(LocalHeap::new()), tcb: OnceCell::new() }
+    };
+}
+
+/// Runs `f` with the calling thread's control block (created on first use);
+/// `None` during thread teardown.
+fn with_tcb<R>(f: impl FnOnce(&Arc<ThreadControlBlock>) -> R) -> Option<R> {
+    HEAP.try_with(|cell| f(cell.tcb.get_or_init(|| Arc::new(ThreadControlBlock::new()))))
+        .ok()
 }
 
 /// Pages of exited threads that still hold live objects.
@@ -31,8 +55,8 @@ static ORPHANS: parking_lot::Mutex<Vec<page::PagePtr>> = parking_lot::Mutex::new
 impl Drop for HeapCell {
     fn drop(&mut self) {
         // The thread's own garbage dies on its own thread.
-        collect::run(&self.0, Trigger::ThreadExit);
-        let heap = &mut *self.0.borrow_mut();
+        collect::run(&self.heap, self.tcb(), Trigger::ThreadExit);
+        let heap = &mut *self.heap.borrow_mut();
         heap.reset_caches();
         let empty = heap.after_major();
         chunk::release_pages(&empty);
@@ -59,7 +83,7 @@ fn teardown_panic() -> ! {
 /// Allocates a slot of size class `class` on this thread's heap.
 #[inline(always)]
 pub(crate) fn alloc_small(class: usize) -> Slot {
-    let fast = HEAP.try_with(|cell| match cell.0.try_borrow_mut() {
+    let fast = HEAP.try_with(|cell| match cell.heap.try_borrow_mut() {
         Ok(mut heap) => heap.alloc_fast(class),
         Err(_) => None,
     });
@@ -73,8 +97,8 @@ pub(crate) fn alloc_small(class: usize) -> Slot {
 #[inline(never)]
 fn alloc_small_slow(class: usize) -> Slot {
     HEAP.try_with(|cell| {
-        maybe_collect(&cell.0);
-        busy_heap(&cell.0).alloc_slow(class)
+        maybe_collect(cell);
+        busy_heap(&cell.heap).alloc_slow(class)
     })
     .unwrap_or_else(|_| teardown_panic())
 }
@@ -83,8 +107,8 @@ fn alloc_small_slow(class: usize) -> Slot {
 #[cold]
 pub(crate) fn alloc_large(size: usize, align: usize) -> Slot {
     HEAP.try_with(|cell| {
-        maybe_collect(&cell.0);
-        busy_heap(&cell.0).alloc_large(size, align)
+        maybe_collect(cell);
+        busy_heap(&cell.heap).alloc_large(size, align)
     })
     .unwrap_or_else(|_| teardown_panic())
 }
@@ -98,19 +122,20 @@ fn busy_heap(cell: &RefCell<LocalHeap>) -> core::cell::RefMut<'_, LocalHeap> {
     })
 }
 
-fn maybe_collect(cell: &RefCell<LocalHeap>) {
+fn maybe_collect(cell: &HeapCell) {
     let wants = cell
+        .heap
         .try_borrow()
         .map(|h| h.wants_collection())
         .unwrap_or(false);
     if wants {
-        collect::run(cell, Trigger::Budget);
+        collect::run(&cell.heap, cell.tcb(), Trigger::Budget);
     }
 }
 
 /// Runs a collection of this thread's heap (no-op during thread teardown).
 pub(crate) fn collect_current_thread(trigger: Trigger) {
-    let _ = HEAP.try_with(|cell| collect::run(&cell.0, trigger));
+    let _ = HEAP.try_with(|cell| collect::run(&cell.heap, cell.tcb(), trigger));
 }
 
 /// Test helper: the number of pages of this thread's heap, checking that each
@@ -118,7 +143,7 @@ pub(crate) fn collect_current_thread(trigger: Trigger) {
 #[cfg(test)]
 fn current_heap_pages() -> usize {
     HEAP.with(|cell| {
-        let mut heap = cell.0.borrow_mut();
+        let mut heap = cell.heap.borrow_mut();
         let id = heap.id();
         let pages: Vec<_> = heap
             .small

@@ -212,6 +212,18 @@ impl<T: ?Sized + 'static> Gc<T> {
         this.header().weak() as usize
     }
 
+    /// The object's box pointer (with the page's provenance).
+    pub(crate) fn box_ptr(this: &Gc<T>) -> NonNull<GcBox<T>> {
+        this.ptr
+    }
+
+    /// A new `Gc` to the live object at `ptr`, counting one more reference.
+    pub(crate) fn from_box(ptr: NonNull<GcBox<T>>) -> Gc<T> {
+        // SAFETY: callers pass the box of a live (rooted) object.
+        unsafe { GcHeader::from_ptr(ptr.cast()) }.inc_strong();
+        Gc::from_counted(ptr)
+    }
+
     /// Wraps a pointer whose strong count the caller already incremented.
     pub(crate) fn from_counted(ptr: NonNull<GcBox<T>>) -> Gc<T> {
         Gc {
