@@ -43,8 +43,10 @@ pub(crate) struct HandleBlock {
 /// The bump state a scope saves and restores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct HandleScopeData {
-    /// Slot index in the last block where the next handle goes.
-    pub(crate) next: usize,
+    /// Where the next handle goes, in the last block (null before the first).
+    pub(crate) next: *mut HandleSlot,
+    /// One past the last block's last slot (null before the first block).
+    pub(crate) limit: *mut HandleSlot,
     /// Number of blocks in use.
     pub(crate) blocks: usize,
     /// Depth of open scopes.
@@ -73,7 +75,8 @@ impl LocalHandles {
             blocks: Vec::new(),
             spare: Vec::new(),
             data: HandleScopeData {
-                next: BLOCK_SLOTS,
+                next: core::ptr::null_mut(),
+                limit: core::ptr::null_mut(),
                 blocks: 0,
                 level: 0,
             },
@@ -146,20 +149,20 @@ impl LocalHandles {
     /// # Panics
     ///
     /// Panics if the thread already holds the maximum number of handles.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, object: HandleSlot) -> NonNull<HandleSlot> {
-        if self.data.next == BLOCK_SLOTS {
+        if self.data.next == self.data.limit {
             self.grow();
         }
-        let block = *self.blocks.last().expect("grow made a block current");
-        // SAFETY: `next < BLOCK_SLOTS`; the block is allocated and only
-        // accessed through raw pointers derived from `block`.
-        let slot =
-            unsafe { NonNull::new_unchecked((&raw mut (*block.as_ptr()).slots[self.data.next])) };
-        // SAFETY: as above; the slot is unused (above `next`).
-        unsafe { slot.write(object) };
-        self.data.next += 1;
-        slot
+        let slot = self.data.next;
+        // SAFETY: `next < limit`, so `slot` is an unused slot of the last
+        // block, which is allocated and only accessed through raw pointers
+        // derived from its `Box::leak` pointer.
+        unsafe {
+            slot.write(object);
+            self.data.next = slot.add(1);
+            NonNull::new_unchecked(slot)
+        }
     }
 
     #[cold]
@@ -177,8 +180,26 @@ impl LocalHandles {
             })))
         });
         self.blocks.push(block);
+        // SAFETY: the block is allocated; no reference is created.
+        let first = unsafe { (&raw mut (*block.as_ptr()).slots).cast::<HandleSlot>() };
         self.data.blocks = self.blocks.len();
-        self.data.next = 0;
+        self.data.next = first;
+        // SAFETY: one past the end of the block's slot array.
+        self.data.limit = unsafe { first.add(BLOCK_SLOTS) };
+    }
+
+    /// Live slots of the last block.
+    fn live_in_last(&self) -> usize {
+        match self.blocks.last() {
+            None => 0,
+            // SAFETY: `next` points into (or one past) the last block.
+            Some(&last) => unsafe {
+                self.data
+                    .next
+                    .offset_from((&raw const (*last.as_ptr()).slots).cast::<HandleSlot>())
+                    as usize
+            },
+        }
     }
 
     /// Calls `f` with every rooted object (rule 1).
@@ -198,19 +219,17 @@ impl LocalHandles {
         for &block in full {
             scan(block, BLOCK_SLOTS);
         }
-        scan(last, self.data.next.min(BLOCK_SLOTS));
+        scan(last, self.live_in_last());
     }
 
     /// Number of live handle slots.
     pub(crate) fn live(&self) -> usize {
-        match self.blocks.len() {
-            0 => 0,
-            n => (n - 1) * BLOCK_SLOTS + self.data.next.min(BLOCK_SLOTS),
-        }
+        self.blocks.len().saturating_sub(1) * BLOCK_SLOTS + self.live_in_last()
     }
 
     /// Blocks allocated (in use and spare), for tests of the no-allocation
     /// steady state.
+    #[cfg(test)]
     pub(crate) fn allocated_blocks(&self) -> usize {
         self.blocks.len() + self.spare.len()
     }
