@@ -1,0 +1,59 @@
+//! Auto-trait facts of the public types. Negative facts (`Gc: !Send`,
+//! `Handle: !Send`, `HandleScope: !Send`) are compile-fail tests in `tests/ui/`.
+
+use std::panic::{RefUnwindSafe, UnwindSafe};
+
+use rudo_gc::handles::{EscapeableHandleScope, Handle, HandleScope, MaybeHandle, SealedHandleScope};
+use rudo_gc::heap::{GcBoxInfo, ThreadControlBlock};
+use rudo_gc::{BorrowError, BorrowMutError, GcCell, GcConfig, GcStats, PhaseTimes};
+
+fn send<T: Send>() {}
+fn sync<T: Sync>() {}
+fn unpin<T: Unpin>() {}
+fn unwind_safe<T: UnwindSafe + RefUnwindSafe>() {}
+
+#[test]
+fn plain_data_types_are_send_and_sync() {
+    send::<GcStats>();
+    sync::<GcStats>();
+    send::<PhaseTimes>();
+    sync::<PhaseTimes>();
+    send::<GcConfig>();
+    sync::<GcConfig>();
+    send::<BorrowError>();
+    sync::<BorrowMutError>();
+    unwind_safe::<GcStats>();
+}
+
+#[test]
+fn gc_cell_is_send_like_ref_cell() {
+    // Sync is ruled out as for RefCell (shared `&GcCell` would race on the flag).
+    send::<GcCell<i32>>();
+    send::<GcCell<String>>();
+}
+
+#[test]
+fn the_thread_control_block_can_be_shared() {
+    // Sharing is fine: opening a scope on another thread's block panics.
+    send::<ThreadControlBlock>();
+    sync::<ThreadControlBlock>();
+    send::<std::sync::Arc<ThreadControlBlock>>();
+}
+
+#[test]
+fn handles_and_gc_are_unpin() {
+    unpin::<rudo_gc::Gc<i32>>();
+    unpin::<Handle<'static, i32>>();
+    unpin::<MaybeHandle<'static, i32>>();
+    unpin::<HandleScope<'static>>();
+    unpin::<EscapeableHandleScope<'static, 'static>>();
+    unpin::<SealedHandleScope<'static>>();
+}
+
+#[test]
+fn lookup_results_are_plain_values() {
+    unpin::<GcBoxInfo>();
+    // `GcBoxInfo` carries a raw address for identity only.
+    fn copy<T: Copy>() {}
+    copy::<GcBoxInfo>();
+}
