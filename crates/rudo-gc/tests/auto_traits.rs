@@ -3,7 +3,9 @@
 
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
-use rudo_gc::handles::{EscapeableHandleScope, Handle, HandleScope, MaybeHandle, SealedHandleScope};
+use rudo_gc::handles::{
+    EscapeableHandleScope, Handle, HandleScope, MaybeHandle, SealedHandleScope,
+};
 use rudo_gc::heap::{GcBoxInfo, ThreadControlBlock};
 use rudo_gc::{BorrowError, BorrowMutError, GcCell, GcConfig, GcStats, PhaseTimes};
 

@@ -66,12 +66,12 @@ fn garbage_loop_runs_in_bounded_memory() {
         pairs += 1;
         allocated += 2 * 64;
         // ...and now and then a large object.
-        if round % 64 == 0 {
+        if round.is_multiple_of(64) {
             let big: Gc<[u8]> = Gc::from(vec![round as u8; 16 * 1024]);
             assert_eq!(big[16 * 1024 - 1], round as u8);
             allocated += 16 * 1024;
         }
-        if round % 1024 == 0 {
+        if round.is_multiple_of(1024) {
             max_heap = max_heap.max(stats().heap_bytes);
         }
     }

@@ -9,7 +9,7 @@ use rudo_gc::{Gc, GcCell, Trace, Visitor, Weak, collect};
 const N: usize = if cfg!(miri) { 1_000 } else { 1_000_000 };
 
 /// Length of the chains built by mutation (Miri runs each collection slowly).
-const M: usize = if cfg!(miri) { 200 } else { 1_000_000 };
+const M: usize = if cfg!(miri) { 150 } else { 1_000_000 };
 
 /// A singly linked list node built front to back (immutable links).
 struct Link {

@@ -30,7 +30,7 @@ unsafe impl Trace for Node {
     }
 }
 
-const SIZE: usize = if cfg!(miri) { 12 } else { 200 };
+const SIZE: usize = if cfg!(miri) { 8 } else { 200 };
 
 /// What a test keeps to observe a graph without rooting it.
 struct Probe {
@@ -154,11 +154,13 @@ fn box_is_a_root() {
     freed(p);
 }
 
+/// Several layers of ordinary Rust containers around a `Gc`.
+type Nested = Rc<RefCell<Option<Box<Vec<Gc<Node>>>>>>;
+
 #[test]
 fn nested_rust_containers_are_roots() {
     let (entry, p) = graph(4);
-    let root: Rc<RefCell<Option<Box<Vec<Gc<Node>>>>>> =
-        Rc::new(RefCell::new(Some(Box::new(vec![entry]))));
+    let root: Nested = Rc::new(RefCell::new(Some(Box::new(vec![entry]))));
     survives(&p, || root.borrow().as_ref().unwrap()[0].clone());
     root.borrow_mut().take();
     freed(p);
