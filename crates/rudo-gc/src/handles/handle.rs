@@ -15,9 +15,11 @@ use crate::ptr::gc_box::GcBox;
 /// [`HandleScope`](super::HandleScope), so the compiler rejects every use after
 /// the scope is gone. Neither `Send` nor `Sync`.
 pub struct Handle<'scope, T: ?Sized + 'static> {
+    // First, so that "cannot be sent between threads" errors name this marker
+    // rather than an internal field.
+    _not_send: PhantomData<*const ()>,
     ptr: NonNull<GcBox<T>>,
     _scope: PhantomData<&'scope T>,
-    _not_send: PhantomData<*const ()>,
 }
 
 impl<'scope, T: ?Sized + 'static> Handle<'scope, T> {

@@ -32,9 +32,11 @@ use crate::ptr::Gc;
 /// assert_eq!(kept.len(), 5);
 /// ```
 pub struct HandleScope<'tcb> {
+    // First, so that "cannot be sent between threads" errors name this marker
+    // rather than an internal field.
+    _not_send: PhantomData<*const ()>,
     tcb: &'tcb ThreadControlBlock,
     saved: HandleScopeData,
-    _not_send: PhantomData<*const ()>,
 }
 
 impl<'tcb> HandleScope<'tcb> {
