@@ -9,7 +9,9 @@ use rudo_gc::heap::find_gc_box;
 use rudo_gc::{Gc, collect};
 
 const HEADER: usize = 16;
-const STEPS: usize = if cfg!(miri) { 150 } else { 4_000 };
+const STEPS: usize = if cfg!(miri) { 40 } else { 4_000 };
+/// Objects probed after each step.
+const PROBED: usize = if cfg!(miri) { 6 } else { 64 };
 
 /// Objects the heap holds: start address -> (size, still referenced).
 type Model = BTreeMap<usize, (usize, bool)>;
@@ -22,7 +24,7 @@ fn expected(model: &Model, addr: usize) -> Option<usize> {
 fn check(model: &Model, rng: &mut SmallRng, anchor: *const u8) {
     // Probe near known objects (inside, at the edges, just past the end) and
     // at random offsets around them, through a pointer with heap provenance.
-    for (&start, &(size, _)) in model.iter().take(64) {
+    for (&start, &(size, _)) in model.iter().take(PROBED) {
         for probe in [
             start,
             start + size - 1,
@@ -46,9 +48,9 @@ fn find_gc_box_matches_a_model_of_live_objects() {
             match rng.random_range(0..100) {
                 0..60 => {
                     let len = if rng.random_bool(0.02) {
-                        rng.random_range(4096..if cfg!(miri) { 9000 } else { 100_000 })
+                        rng.random_range(4096..if cfg!(miri) { 5000 } else { 100_000 })
                     } else {
-                        rng.random_range(0..600)
+                        rng.random_range(0..if cfg!(miri) { 100 } else { 600 })
                     };
                     let gc: Gc<[u8]> = Gc::from(vec![0xAB_u8; len]);
                     let start = Gc::as_ptr(&gc).cast::<u8>() as usize - HEADER;

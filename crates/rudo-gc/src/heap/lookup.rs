@@ -104,5 +104,6 @@ pub fn find_gc_box(addr: *const u8) -> Option<GcBoxInfo> {
         size,
         type_name: (vtable.type_name)(),
     };
-    info.contains(addr as *const u8).then_some(info)
+    let start = info.start as usize;
+    (addr >= start && addr < start + size).then_some(info)
 }
