@@ -206,6 +206,6 @@ fn miri(root: &Path) -> Result<(), String> {
 
 fn bench(root: &Path) -> Result<(), String> {
     let mut c = cargo(root);
-    c.args(["bench", "-p", "benches"]);
+    c.args(["bench", "-p", "benches", "--benches"]);
     run(c)
 }
