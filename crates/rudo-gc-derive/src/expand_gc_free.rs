@@ -29,30 +29,11 @@ use crate::validate::{self, Container, Derive};
 
 /// Expands `#[derive(GcFree)]` on `input`.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
-    let (container, result) = validate::validate(input, Derive::GcFree);
-    match result {
-        Ok(()) => expand(&container),
-        Err(errors) => {
-            let errors = errors.to_compile_error();
-            let fallback = fallback(&container);
-            quote! {
-                #errors
-                #fallback
-            }
-        }
-    }
-}
-
-fn krate(container: &Container<'_>) -> Path {
-    container
-        .attrs
-        .krate
-        .clone()
-        .unwrap_or_else(|| parse_quote!(::rudo_gc))
+    validate::expand_with(input, Derive::GcFree, expand, fallback)
 }
 
 fn expand(container: &Container<'_>) -> TokenStream {
-    let krate = krate(container);
+    let krate = container.krate();
     let ident = container.ident;
     let generics = bound::with_static_params(container.generics);
     let (impl_generics, ty_generics, _) = generics.split_for_impl();
@@ -104,7 +85,7 @@ fn expand(container: &Container<'_>) -> TokenStream {
 /// An impl that compiles whatever is wrong with the input, so the derive's
 /// errors are not followed by "`GcFree` is not implemented" elsewhere.
 fn fallback(container: &Container<'_>) -> TokenStream {
-    let krate = krate(container);
+    let krate = container.krate();
     let ident = container.ident;
     let (generics, ty_args) = bound::erase_lifetimes(container.generics);
     let generics = bound::with_static_params(&generics);

@@ -39,30 +39,11 @@ use crate::validate::{self, Body, Container, Derive, Field};
 
 /// Expands `#[derive(Trace)]` on `input`.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
-    let (container, result) = validate::validate(input, Derive::Trace);
-    match result {
-        Ok(()) => expand(&container),
-        Err(errors) => {
-            let errors = errors.to_compile_error();
-            let fallback = fallback(&container);
-            quote! {
-                #errors
-                #fallback
-            }
-        }
-    }
-}
-
-fn krate(container: &Container<'_>) -> Path {
-    container
-        .attrs
-        .krate
-        .clone()
-        .unwrap_or_else(|| parse_quote!(::rudo_gc))
+    validate::expand_with(input, Derive::Trace, expand, fallback)
 }
 
 fn expand(container: &Container<'_>) -> TokenStream {
-    let krate = krate(container);
+    let krate = container.krate();
     let ident = container.ident;
     let generics = bound::with_static_params(container.generics);
     let trait_path: Path = parse_quote!(#krate::Trace);
@@ -230,7 +211,7 @@ fn drop_guard(container: &Container<'_>) -> TokenStream {
 /// An impl that compiles whatever is wrong with the input, so the derive's
 /// errors are not followed by "`Trace` is not implemented" elsewhere.
 fn fallback(container: &Container<'_>) -> TokenStream {
-    let krate = krate(container);
+    let krate = container.krate();
     let ident = container.ident;
     let (generics, ty_args) = bound::erase_lifetimes(container.generics);
     let generics = bound::with_static_params(&generics);

@@ -88,6 +88,40 @@ impl<'a> Container<'a> {
 ///
 /// The model is returned even when the result is an error, so that the caller
 /// can emit a fallback expansion.
+/// Validates `input` for `derive` and expands it: `expand` on success; on
+/// error, the errors plus `fallback`'s impl, so the user sees the derive's
+/// own messages and no cascade from a missing impl.
+pub(crate) fn expand_with(
+    input: &DeriveInput,
+    derive: Derive,
+    expand: fn(&Container<'_>) -> proc_macro2::TokenStream,
+    fallback: fn(&Container<'_>) -> proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    let (container, result) = validate(input, derive);
+    match result {
+        Ok(()) => expand(&container),
+        Err(errors) => {
+            let errors = errors.to_compile_error();
+            let fallback = fallback(&container);
+            quote::quote! {
+                #errors
+                #fallback
+            }
+        }
+    }
+}
+
+impl Container<'_> {
+    /// The path generated code names the core crate by: `#[gc(crate = "...")]`
+    /// or `::rudo_gc`.
+    pub(crate) fn krate(&self) -> syn::Path {
+        self.attrs
+            .krate
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::rudo_gc))
+    }
+}
+
 pub(crate) fn validate(input: &DeriveInput, derive: Derive) -> (Container<'_>, syn::Result<()>) {
     let mut errors = Errors::new();
     let attrs = attr::container(&input.attrs, &mut errors);
