@@ -41,12 +41,7 @@ fn bench_size<const N: usize>(c: &mut Criterion) {
 }
 
 fn alloc(c: &mut Criterion) {
-    if let Some(bytes) = std::env::var("RUDO_YOUNG_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        rudo_gc::set_config(rudo_gc::GcConfig::default().young_budget_bytes(bytes));
-    }
+    benches::young_budget_from_env();
     bench_size::<16>(c);
     bench_size::<64>(c);
     bench_size::<256>(c);

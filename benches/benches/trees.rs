@@ -13,12 +13,7 @@ const DEPTH: u32 = 16;
 const ROUNDS: usize = 600;
 
 fn trees(c: &mut Criterion) {
-    if let Some(bytes) = std::env::var("RUDO_YOUNG_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        rudo_gc::set_config(rudo_gc::GcConfig::default().young_budget_bytes(bytes));
-    }
+    benches::young_budget_from_env();
     let mut group = c.benchmark_group(format!("binary_trees/depth{DEPTH}"));
     group
         .sample_size(10)

@@ -15,12 +15,7 @@ fn main() -> ExitCode {
         eprintln!("workload: size must be a number, got `{size}`");
         return ExitCode::from(2);
     };
-    if let Some(bytes) = std::env::var("RUDO_YOUNG_BUDGET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        rudo_gc::set_config(rudo_gc::GcConfig::default().young_budget_bytes(bytes));
-    }
+    benches::young_budget_from_env();
     let result = match (workload.as_str(), variant.as_str()) {
         ("binary_trees", "gc") => binary_trees::gc::run(size),
         ("binary_trees", "rc") => binary_trees::rc::run(size),

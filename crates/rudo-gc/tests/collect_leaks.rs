@@ -6,6 +6,9 @@ use std::rc::Rc;
 
 use rudo_gc::{Gc, GcCell, Trace, Visitor, Weak, collect};
 
+mod common;
+use common::collect_now;
+
 /// Repeated collections in tests that check survival over time (Miri runs
 /// each collection slowly).
 const ROUNDS: usize = if cfg!(miri) { 1 } else { 3 };
@@ -32,19 +35,6 @@ fn leaf(value: u64, drops: &Rc<Cell<usize>>) -> Gc<Leaf> {
         value,
         drops: drops.clone(),
     })
-}
-
-/// Forces the next collection to run even if nothing else changed: any
-/// decrement counts as a change. (Dropping a clone of a long-lived object
-/// instead of allocating keeps pages from being released and set up again,
-/// which is slow under Miri.)
-fn collect_now() {
-    thread_local! {
-        // Initialised by its first allocation, so destroyed before the heap.
-        static ANCHOR: Gc<u8> = Gc::new(0);
-    }
-    ANCHOR.with(|a| drop(a.clone()));
-    collect();
 }
 
 /// Owns two `Gc`s but its `Trace` visits only `kept`.

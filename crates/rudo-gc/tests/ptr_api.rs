@@ -12,6 +12,9 @@ use rudo_gc::{
     BorrowError, BorrowMutError, Gc, GcCell, GcRef, GcRefMut, Trace, Visitor, Weak, collect,
 };
 
+mod common;
+use common::collect_now;
+
 /// Repeated collections in tests that check survival over time (Miri runs
 /// each collection slowly).
 const ROUNDS: usize = if cfg!(miri) { 1 } else { 3 };
@@ -39,19 +42,6 @@ fn tracked(value: u32, drops: &Rc<Cell<usize>>) -> Tracked {
         value,
         drops: drops.clone(),
     }
-}
-
-/// Forces the next collection to run even if nothing else changed: any
-/// decrement counts as a change. (Dropping a clone of a long-lived object
-/// instead of allocating keeps pages from being released and set up again,
-/// which is slow under Miri.)
-fn collect_now() {
-    thread_local! {
-        // Initialised by its first allocation, so destroyed before the heap.
-        static ANCHOR: Gc<u8> = Gc::new(0);
-    }
-    ANCHOR.with(|a| drop(a.clone()));
-    collect();
 }
 
 // ---- identity and counts ----

@@ -140,7 +140,6 @@ pub(crate) fn record_collection(r: CollectionRecord) {
 /// ```
 pub fn stats() -> GcStats {
     let mut s = *STATS.lock();
-    let (chunks, large, _free) = crate::heap::chunk::footprint();
-    s.heap_bytes = (chunks + large) as u64;
+    s.heap_bytes = crate::heap::chunk::footprint() as u64;
     s
 }

@@ -194,13 +194,8 @@ pub(crate) fn lookup_guard() -> RwLockReadGuard<'static, ()> {
     RELEASE_LOCK.read()
 }
 
-/// Bytes the heap holds from the system: (chunks, large allocations, pooled
-/// free pages).
-pub(crate) fn footprint() -> (usize, usize, usize) {
+/// Bytes the heap holds from the system: chunks plus large allocations.
+pub(crate) fn footprint() -> usize {
     let pool = POOL.lock();
-    (
-        pool.chunk_bytes,
-        pool.large_bytes,
-        pool.free.len() * PAGE_SIZE,
-    )
+    pool.chunk_bytes + pool.large_bytes
 }

@@ -58,11 +58,14 @@ pub(crate) fn lookup(addr: usize) -> Option<PagePtr> {
         return None;
     }
     // SAFETY: interior nodes are never freed (rule 1).
+    // Ordering: Acquire pairs with the Release publication in `leaf_for`.
     let leaf = unsafe { &*mid }.0[m].load(Ordering::Acquire);
     if leaf.is_null() {
         return None;
     }
     // SAFETY: as above.
+    // Ordering: Acquire pairs with the Release store in `set`: the page
+    // header it points to is seen initialised.
     let page = unsafe { &*leaf }.0[l].load(Ordering::Acquire);
     // SAFETY: a non-null entry points at a registered page header whose memory
     // stays allocated while it is registered (rule 2).
