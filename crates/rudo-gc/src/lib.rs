@@ -88,12 +88,32 @@ mod ptr;
 mod sync;
 mod trace;
 
-pub use cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
+pub use cell::{
+    BorrowError, BorrowMutError, GcCell, GcMutex, GcMutexGuard, GcRef, GcRefMut, GcRwLock,
+    GcRwLockReadGuard, GcRwLockWriteGuard,
+};
 pub use gc::config::{GcConfig, config, set_config};
 pub use gc::stats::{GcStats, PhaseTimes, stats};
+pub use gc::sweep::sweep_pending;
 pub use gc::{collect, collect_minor};
 pub use ptr::{Gc, Weak};
 pub use trace::{GcFree, Trace, Visitor};
+
+/// Not part of the API: hooks for the crate's own benchmarks.
+#[doc(hidden)]
+pub mod __private {
+    /// Makes the calling thread enter heap operations with a full `SeqCst`
+    /// fence instead of the light one (`membarrier`), to measure the
+    /// difference. Always correct.
+    pub fn use_full_fence_on_this_thread(on: bool) {
+        crate::mutator::current(|m| m.force_full_fence(on));
+    }
+
+    /// Whether the process uses the light fence (`membarrier` registered).
+    pub fn light_fence_available() -> bool {
+        crate::mutator::light_fence_available()
+    }
+}
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -38,16 +38,17 @@ impl BorrowFlag {
         self.0.store(n - 1, Ordering::Relaxed);
     }
 
-    /// Takes the mutable borrow, unless borrowed at all.
+    /// Takes the mutable borrow, unless borrowed at all. Call inside a heap
+    /// operation.
     #[inline]
     pub(crate) fn try_write(&self) -> bool {
         if self.0.load(Ordering::Relaxed) != 0 {
             return false;
         }
-        // Ordering: SeqCst orders the flag before any write to the contents
-        // and pairs with the collector's load in `is_writing`: a collector
-        // that reads the contents does so while the flag was clear.
-        self.0.store(WRITING, Ordering::SeqCst);
+        // Ordering: callers take the flag inside a heap operation, so no
+        // collector reads the contents meanwhile, and the operation's exit
+        // (Release) publishes the flag before any write to the contents.
+        self.0.store(WRITING, Ordering::Relaxed);
         true
     }
 

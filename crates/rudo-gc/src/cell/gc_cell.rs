@@ -157,7 +157,9 @@ impl<T: ?Sized> GcCell<T> {
 
     /// Borrows the value mutably, or fails if it is borrowed.
     pub fn try_borrow_mut(&self) -> Result<GcRefMut<'_, T>, BorrowMutError> {
-        if self.flag.try_write() {
+        // A heap operation: a collection that reads the contents never sees
+        // the flag change under it (architecture, section 4).
+        if crate::mutator::op(false, || self.flag.try_write()) {
             // SAFETY: the mutable borrow is exclusive until released.
             let value = unsafe { NonNull::new_unchecked(self.value.get()) };
             Ok(GcRefMut {

@@ -1,4 +1,5 @@
-//! Interior mutability for GC objects.
+//! Interior mutability for GC objects: [`GcCell`] for one thread,
+//! [`GcMutex`] and [`GcRwLock`] for objects shared between threads.
 //!
 //! `Gc<T>` hands out `&T` only, so mutation goes through a cell. Unlike
 //! `RefCell`, these cells keep their borrow state in an atomic the collector
@@ -8,5 +9,9 @@
 
 mod borrow_flag;
 mod gc_cell;
+mod gc_mutex;
+mod gc_rwlock;
 
 pub use gc_cell::{BorrowError, BorrowMutError, GcCell, GcRef, GcRefMut};
+pub use gc_mutex::{GcMutex, GcMutexGuard};
+pub use gc_rwlock::{GcRwLock, GcRwLockReadGuard, GcRwLockWriteGuard};

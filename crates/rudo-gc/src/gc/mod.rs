@@ -2,18 +2,54 @@
 
 pub(crate) mod collector;
 pub(crate) mod config;
+mod phases;
 pub(crate) mod stats;
+pub(crate) mod sweep;
 
-/// Runs a full (major) collection of the calling thread's heap now.
+pub(crate) use collector::collection_lock;
+
+use crate::mutator::{self, Mutator};
+
+/// The thread-exit path of a mutator record: the thread's own garbage dies,
+/// and its values are dropped, on the thread itself.
+pub(crate) fn thread_exit(record: &Mutator) {
+    let has_objects = mutator::op(false, || {
+        // SAFETY: inside an operation on the owner thread (access rule 1 of
+        // `mutator::record`).
+        let heap = unsafe { record.heap() };
+        !heap.small.is_empty() || !heap.large.is_empty()
+    });
+    if has_objects {
+        collector::run(collector::Trigger::ThreadExit);
+    }
+    if let Some(payload) = sweep::sweep_current_thread() {
+        // A destructor panicked during thread exit: report it like the
+        // thread's own panic would be, without unwinding out of a
+        // thread-local destructor (which aborts).
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("rudo-gc: a destructor panicked during thread exit: {message}");
+    }
+}
+
+/// Runs a full (major) collection now.
 ///
-/// Frees every object of this thread that is no longer reachable from outside
-/// the GC heap, cycles included. Skipped (and counted as skipped in
-/// [`stats`](crate::stats)) when nothing was allocated or released since the
-/// previous collection. Does nothing when called from inside a running
-/// collection (for example from a destructor of a collected value).
+/// Frees every object, of every thread, that is no longer reachable from
+/// outside the GC heap, cycles included. Other threads are not stopped: only
+/// their heap operations (allocating, dropping a `Gc`, ...) wait while the
+/// collector traces. Values with a destructor are dropped on the thread that
+/// allocated them; the calling thread drops its own before returning (see
+/// [`sweep_pending`](crate::sweep_pending) for the others).
 ///
-/// Only the calling thread's objects are collected: in this version a `Gc`
-/// never leaves the thread that allocated it.
+/// If another thread is collecting, waits for it, and returns without
+/// collecting again if that collection started after this call. Skipped (and
+/// counted as skipped in [`stats`](crate::stats)) when nothing was allocated
+/// or released since the previous major collection. Does nothing when called
+/// from inside a running collection (for example from a destructor of a
+/// collected value).
 ///
 /// # Examples
 ///
@@ -25,12 +61,12 @@ pub(crate) mod stats;
 /// assert!(weak.upgrade().is_none());
 /// ```
 pub fn collect() {
-    crate::heap::collect_current_thread(collector::Trigger::Explicit);
+    collector::run(collector::Trigger::Explicit);
 }
 
-/// Runs a minor collection of the calling thread's heap now: only objects
-/// allocated since its last collection are examined, and the survivors are
-/// promoted to the old generation.
+/// Runs a minor collection now: only objects allocated since the last
+/// collection are examined, and the survivors are promoted to the old
+/// generation.
 ///
 /// Cheaper than [`collect`] when most of the heap is long-lived, but it frees
 /// nothing old: garbage that was already old waits for a major collection.
@@ -46,5 +82,5 @@ pub fn collect() {
 /// assert!(weak.upgrade().is_none());
 /// ```
 pub fn collect_minor() {
-    crate::heap::collect_current_thread(collector::Trigger::ExplicitMinor);
+    collector::run(collector::Trigger::ExplicitMinor);
 }

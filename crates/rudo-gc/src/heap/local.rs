@@ -1,6 +1,8 @@
 //! The thread-local heap: allocation without atomics on the fast path.
 //!
-//! Each thread owns a [`LocalHeap`] (created on its first allocation). For
+//! Each thread owns a [`LocalHeap`], kept in its mutator record and touched
+//! only by the thread inside a heap operation or by a collector while the
+//! world is stopped (`mutator::record`'s access rule). For
 //! every size class it keeps a *cache*: the current page, one bitmap word of
 //! that page and the word's free bits. Allocating is: take the lowest free bit,
 //! compute the slot address, done. The allocated bit is published only after
@@ -9,8 +11,9 @@
 //!
 //! Rules:
 //!
-//! 1. Only the owner thread allocates from, sets or clears allocated bits of
-//!    its pages (load + store, no read-modify-write needed).
+//! 1. Only the owner thread (inside a heap operation) and a collector (while
+//!    the world is stopped) set or clear allocated bits of a page; the
+//!    handshake makes them exclusive, so load + store loses nothing.
 //! 2. A cached free bit is a slot nobody else will hand out: the page is ours,
 //!    and a sweep only frees slots that were allocated.
 //! 3. Every page the heap allocates into is in `young` (flag `Young`) until the
@@ -25,7 +28,7 @@ use core::ptr::NonNull;
 use super::chunk;
 use super::page::{LARGE_FIRST_SLOT, PAGE_SIZE, PageFlag, PagePtr, SMALL_BITMAP_WORDS};
 use super::size_class::{CLASS_SIZES, NUM_CLASSES};
-use crate::sync::raw::{AtomicUsize, Ordering};
+use crate::sync::raw::Ordering;
 
 /// A reserved slot whose header the caller must write before [`publish`](Slot::publish).
 pub(crate) struct Slot {
@@ -82,8 +85,6 @@ impl ClassCache {
     };
 }
 
-static NEXT_HEAP_ID: AtomicUsize = AtomicUsize::new(1);
-
 /// One thread's heap: its pages and allocation caches.
 pub(crate) struct LocalHeap {
     id: usize,
@@ -105,21 +106,14 @@ pub(crate) struct LocalHeap {
     pub(crate) used_bytes: usize,
     /// Objects allocated, likewise.
     pub(crate) used_objects: usize,
-    /// `used_bytes` after the last major collection.
-    pub(crate) used_after_major: usize,
-    /// A collection of this heap is running (re-entrant requests are skipped).
-    pub(crate) collecting: bool,
-    /// Something changed since the last major collection.
-    pub(crate) changed_since_major: bool,
-    /// Scratch state reused across collections.
-    pub(crate) scratch: crate::gc::collector::Scratch,
 }
 
 impl LocalHeap {
-    /// An empty heap; its id is assigned on first use.
-    pub(crate) const fn new() -> Self {
+    /// An empty heap whose pages will carry owner id `id` (non-zero).
+    pub(crate) fn new(id: usize) -> Self {
+        debug_assert_ne!(id, 0, "owner id 0 means no owner");
         LocalHeap {
-            id: 0,
+            id,
             caches: [ClassCache::EMPTY; NUM_CLASSES],
             avail: [const { Vec::new() }; NUM_CLASSES],
             small: Vec::new(),
@@ -129,25 +123,18 @@ impl LocalHeap {
             objects_since_gc: 0,
             used_bytes: 0,
             used_objects: 0,
-            used_after_major: 0,
-            collecting: false,
-            changed_since_major: false,
-            scratch: crate::gc::collector::Scratch::new(),
         }
     }
 
-    /// This heap's id (non-zero), assigned on first call.
-    pub(crate) fn id(&mut self) -> usize {
-        if self.id == 0 {
-            self.id = NEXT_HEAP_ID.fetch_add(1, Ordering::Relaxed);
-        }
+    /// This heap's owner id.
+    pub(crate) fn id(&self) -> usize {
         self.id
     }
 
     /// Whether the next allocation should first run a collection.
     #[inline]
     pub(crate) fn wants_collection(&self) -> bool {
-        self.allocated_since_gc >= crate::gc::config::young_budget() && !self.collecting
+        self.allocated_since_gc >= crate::gc::config::young_budget()
     }
 
     /// Takes a slot of size class `class` from the cache, if it has one.
@@ -254,17 +241,10 @@ impl LocalHeap {
         }
     }
 
-    /// Allocates a large object of `size` bytes aligned to `align`.
-    ///
-    /// # Panics
-    ///
-    /// Panics if `align` exceeds half a page.
+    /// Allocates a large object of `size` bytes aligned to `align` (at most
+    /// half a page; the caller checked that and the size).
     pub(crate) fn alloc_large(&mut self, size: usize, align: usize) -> Slot {
-        assert!(
-            align <= PAGE_SIZE / 2,
-            "rudo-gc: values aligned to more than {} bytes cannot be stored in a Gc",
-            PAGE_SIZE / 2
-        );
+        debug_assert!(align <= PAGE_SIZE / 2);
         let first = LARGE_FIRST_SLOT.next_multiple_of(align);
         let object = size.next_multiple_of(16);
         let id = self.id();
@@ -300,6 +280,24 @@ impl LocalHeap {
         }
     }
 
+    /// Removes a large page whose object was freed from the page lists (the
+    /// caller releases its memory).
+    pub(crate) fn forget_large(&mut self, page: PagePtr) {
+        self.large.retain(|&p| p != page);
+        self.young.retain(|&p| p != page);
+    }
+
+    /// Accounts for slots freed outside a collection's bookkeeping.
+    pub(crate) fn note_freed(&mut self, bytes: usize, objects: usize) {
+        self.used_bytes = self.used_bytes.saturating_sub(bytes);
+        self.used_objects = self.used_objects.saturating_sub(objects);
+    }
+
+    /// The per-class lists of pages with free slots.
+    pub(crate) fn avail_lists(&mut self) -> impl Iterator<Item = &mut Vec<PagePtr>> {
+        self.avail.iter_mut()
+    }
+
     /// Takes the list of young pages, clearing their flags (rule 3).
     pub(crate) fn take_young(&mut self) -> Vec<PagePtr> {
         let young = core::mem::take(&mut self.young);
@@ -310,7 +308,7 @@ impl LocalHeap {
     }
 
     /// Puts a small page with free slots into its class's `avail` list.
-    fn make_available(&mut self, page: PagePtr) {
+    pub(crate) fn make_available(&mut self, page: PagePtr) {
         if page.kind() == super::page::PageKind::Small
             && !page.has_flag(PageFlag::Available)
             && page.allocated_count() < page.slot_count()
@@ -373,7 +371,6 @@ impl LocalHeap {
         }
         self.used_bytes = bytes;
         self.used_objects = objects;
-        self.used_after_major = bytes;
         empty
     }
 }

@@ -1,156 +1,124 @@
 //! The BiBOP heap: chunks, pages, size classes, large objects, interior
-//! pointer lookup and thread-local allocation.
+//! pointer lookup, thread-local allocation and orphaned pages.
 //!
-//! Public here: [`find_gc_box`] and [`GcBoxInfo`] (interior-pointer lookup).
+//! Public here: [`find_gc_box`] and [`GcBoxInfo`] (interior-pointer lookup),
+//! and the thread control block handle scopes open on.
 
 pub(crate) mod chunk;
 pub(crate) mod local;
 mod lookup;
+pub(crate) mod orphans;
 pub(crate) mod page;
 pub(crate) mod page_map;
 pub(crate) mod size_class;
 mod tcb;
 
-use core::cell::{OnceCell, RefCell};
-use std::sync::Arc;
-
 pub use lookup::{GcBoxInfo, find_gc_box};
+pub(crate) use orphans::orphan_heap;
 pub use tcb::{ThreadControlBlock, current_thread_control_block};
 
-use self::local::{LocalHeap, Slot};
+use self::local::Slot;
+use self::page::PAGE_SIZE;
 use crate::gc::collector::{self as collect, Trigger};
+use crate::mutator::{self, BUDGET_SPENT, VALUES_PENDING};
 
-/// A thread's heap and control block, with the thread-exit behaviour of
-/// section 5 of the architecture: collect, then hand what is still alive to
-/// the orphan list.
-pub(crate) struct HeapCell {
-    heap: RefCell<LocalHeap>,
-    /// Created on first use; kept here (not only in user `Arc`s) so that the
-    /// collection at thread exit still sees the thread's handles.
-    tcb: OnceCell<Arc<ThreadControlBlock>>,
-}
-
-impl HeapCell {
-    fn tcb(&self) -> Option<&ThreadControlBlock> {
-        self.tcb.get().map(|t| &**t)
-    }
-}
-
-thread_local! {
-    static HEAP: HeapCell = const {
-        HeapCell { heap: RefCell::new(LocalHeap::new()), tcb: OnceCell::new() }
-    };
-}
-
-/// Runs `f` with the calling thread's control block (created on first use);
-/// `None` during thread teardown.
-fn with_tcb<R>(f: impl FnOnce(&Arc<ThreadControlBlock>) -> R) -> Option<R> {
-    HEAP.try_with(|cell| f(cell.tcb.get_or_init(|| Arc::new(ThreadControlBlock::new()))))
-        .ok()
-}
-
-/// Pages of exited threads that still hold live objects.
-static ORPHANS: parking_lot::Mutex<Vec<page::PagePtr>> = parking_lot::Mutex::new(Vec::new());
-
-impl Drop for HeapCell {
-    fn drop(&mut self) {
-        // The thread's own garbage dies on its own thread.
-        collect::run(&self.heap, self.tcb(), Trigger::ThreadExit);
-        let heap = &mut *self.heap.borrow_mut();
-        heap.reset_caches();
-        let empty = heap.after_major();
-        chunk::release_pages(&empty);
-        let remaining: Vec<_> = heap.small.drain(..).chain(heap.large.drain(..)).collect();
-        if !remaining.is_empty() {
-            // Objects still alive are referenced from memory that outlives
-            // this thread (leaked boxes, thread-locals destroyed after this
-            // one). Their pages are kept, owned by no thread.
-            for page in &remaining {
-                page.set_owner(0);
-            }
-            ORPHANS.lock().extend(remaining);
-        }
-    }
-}
-
-fn teardown_panic() -> ! {
-    panic!(
-        "rudo-gc: cannot allocate a Gc on this thread because its heap has already been \
-         destroyed (thread-local destructors are running); allocate before thread exit"
-    )
-}
-
-/// Allocates a slot of size class `class` on this thread's heap.
+/// Allocates a slot of size class `class` on this thread's heap and runs
+/// `init` on it, all in one heap operation: `init` must write the header,
+/// move the value in and publish the slot, without running user code.
+///
+/// Afterwards (outside the operation) runs a collection if the thread spent
+/// its allocation budget, and drops the thread's pending dead values.
+///
+/// # Panics
+///
+/// Panics if the thread's heap is already destroyed (thread teardown).
 #[inline(always)]
-pub(crate) fn alloc_small(class: usize) -> Slot {
-    let fast = HEAP.try_with(|cell| match cell.heap.try_borrow_mut() {
-        Ok(mut heap) => heap.alloc_fast(class),
-        Err(_) => None,
+pub(crate) fn allocate_small<R>(class: usize, init: impl FnOnce(Slot) -> R) -> R {
+    let (result, attention) = mutator::heap_op(|m| {
+        // SAFETY: inside a heap operation on the owner thread (access rule
+        // of `mutator::record`); no other reference to the heap is alive.
+        let heap = unsafe { m.heap() };
+        let slot = match heap.alloc_fast(class) {
+            Some(slot) => slot,
+            None => {
+                let slot = heap.alloc_slow(class);
+                if heap.wants_collection() {
+                    m.request(BUDGET_SPENT);
+                }
+                slot
+            }
+        };
+        (init(slot), m.needs_attention())
     });
-    match fast {
-        Ok(Some(slot)) => slot,
-        _ => alloc_small_slow(class),
+    if attention {
+        after_allocation();
     }
+    result
 }
 
+/// Allocates a large object of `size` bytes aligned to `align`, like
+/// [`allocate_small`].
+///
+/// # Panics
+///
+/// Panics if `align` exceeds half a page or the size overflows, before
+/// anything is allocated.
+#[cold]
+pub(crate) fn allocate_large<R>(size: usize, align: usize, init: impl FnOnce(Slot) -> R) -> R {
+    // Checked before the operation: nothing inside one may panic.
+    assert!(
+        align <= PAGE_SIZE / 2,
+        "rudo-gc: values aligned to more than {} bytes cannot be stored in a Gc",
+        PAGE_SIZE / 2
+    );
+    let total = page::LARGE_FIRST_SLOT
+        .next_multiple_of(align)
+        .checked_add(size.next_multiple_of(16))
+        .filter(|&t| core::alloc::Layout::from_size_align(t, PAGE_SIZE).is_ok());
+    if total.is_none() {
+        panic!("rudo-gc: cannot allocate a {size}-byte object: the size overflows a Layout");
+    }
+    let (result, attention) = mutator::heap_op(|m| {
+        // SAFETY: as in `allocate_small`.
+        let heap = unsafe { m.heap() };
+        let slot = heap.alloc_large(size, align);
+        if heap.wants_collection() {
+            m.request(BUDGET_SPENT);
+        }
+        (init(slot), m.needs_attention())
+    });
+    if attention {
+        after_allocation();
+    }
+    result
+}
+
+/// The work an allocation found requested: a collection, or dead values to
+/// drop.
 #[cold]
 #[inline(never)]
-fn alloc_small_slow(class: usize) -> Slot {
-    HEAP.try_with(|cell| {
-        maybe_collect(cell);
-        busy_heap(&cell.heap).alloc_slow(class)
-    })
-    .unwrap_or_else(|_| teardown_panic())
-}
-
-/// Allocates a large object on this thread's heap.
-#[cold]
-pub(crate) fn alloc_large(size: usize, align: usize) -> Slot {
-    HEAP.try_with(|cell| {
-        maybe_collect(cell);
-        busy_heap(&cell.heap).alloc_large(size, align)
-    })
-    .unwrap_or_else(|_| teardown_panic())
-}
-
-fn busy_heap(cell: &RefCell<LocalHeap>) -> core::cell::RefMut<'_, LocalHeap> {
-    cell.try_borrow_mut().unwrap_or_else(|_| {
-        panic!(
-            "rudo-gc: the heap was used while the collector was tracing it; \
-             `Trace::trace` must not allocate, drop or upgrade GC pointers"
-        )
-    })
-}
-
-fn maybe_collect(cell: &HeapCell) {
-    let wants = cell
-        .heap
-        .try_borrow()
-        .map(|h| h.wants_collection())
-        .unwrap_or(false);
-    if wants {
-        collect::run(&cell.heap, cell.tcb(), Trigger::Budget);
+fn after_allocation() {
+    let work = mutator::current(|m| m.take_attention()).unwrap_or(0);
+    if work & BUDGET_SPENT != 0 {
+        // Also drops this thread's pending values.
+        collect::run(Trigger::Budget);
+    } else if work & VALUES_PENDING != 0 {
+        if let Some(payload) = crate::gc::sweep::sweep_current_thread() {
+            // A destructor panicked; every other value was dropped.
+            std::panic::resume_unwind(payload);
+        }
     }
-}
-
-/// Runs a collection of this thread's heap (no-op during thread teardown).
-pub(crate) fn collect_current_thread(trigger: Trigger) {
-    let _ = HEAP.try_with(|cell| collect::run(&cell.heap, cell.tcb(), trigger));
 }
 
 /// Test helper: the number of pages of this thread's heap, checking that each
 /// is owned by it.
 #[cfg(test)]
 fn current_heap_pages() -> usize {
-    HEAP.with(|cell| {
-        let mut heap = cell.heap.borrow_mut();
+    mutator::heap_op(|m| {
+        // SAFETY: inside a heap operation on the owner thread.
+        let heap = unsafe { m.heap() };
         let id = heap.id();
-        let pages: Vec<_> = heap
-            .small
-            .iter()
-            .chain(heap.large.iter())
-            .copied()
-            .collect();
+        let pages: Vec<_> = heap.small.iter().chain(heap.large.iter()).copied().collect();
         assert!(pages.iter().all(|p| p.owner() == id));
         pages.len()
     })

@@ -8,13 +8,13 @@
 //! ```text
 //!  small page (PAGE_SIZE bytes, PAGE_SIZE-aligned)
 //!  +-----------------+---------------------------------------------+------+-----+------+-------+
-//!  | PageHeader (128)| alloc[W] | mark[W] | old[W] | weak[W] | drop[W] | slot | ... | slot | slack |
+//!  | PageHeader (128)| alloc[W] | mark[W] | old[W] | weak[W] | drop[W] | pending[W] | slot | ... | slack |
 //!  +-----------------+---------------------------------------------+------+-----+------+-------+
 //!  0                 128                                SMALL_FIRST_SLOT      first + i * slot_size
 //!
 //!  large page (one allocation, PAGE_SIZE-aligned, any length)
 //!  +-----------------+-------------------------------------+-----------------------------+
-//!  | PageHeader (128)| alloc | mark | old | weak | drop (1 each) | the object (header + value) |
+//!  | PageHeader (128)| alloc | mark | old | weak | drop | pending (1 each) | the object (header + value) |
 //!  +-----------------+-------------------------------------+-----------------------------+
 //!  0                 128                                   first_slot (>= LARGE_FIRST_SLOT)
 //! ```
@@ -27,7 +27,12 @@
 //! - `old`: the object survived a collection.
 //! - `weak`: a `Weak` to the object was ever created, so when it dies it must
 //!   be flagged `DEAD` and its weak count read.
-//! - `drop`: the object's value has a destructor to run when it dies.
+//! - `drop`: the object's value has a destructor that has not run yet.
+//! - `pending`: a collection found the object dead, and its slot is not free
+//!   yet: its value waits to be dropped on its home thread, or destructors of
+//!   other dead objects will still decrement its count, or `Weak`s to it
+//!   remain. Never part of a collection again; freed once its value is
+//!   dropped and both counts are zero (see `gc::reclaim`).
 //!
 //! Thanks to `weak` and `drop`, a dead object with neither costs its page two
 //! bit operations and no memory access of its own.
@@ -37,8 +42,12 @@
 //! 1. Masking the address of any object header down to `PAGE_SIZE` yields its
 //!    page header, for both kinds (a large object's header lies in its first
 //!    granule).
-//! 2. Only the page's owner thread writes its `alloc` and `old` bitmaps; a
-//!    collector writes `mark`. Every field is atomic so that a concurrent
+//! 2. `alloc`, `old`, `drop`, `pending` and the flags are written by the
+//!    owner thread inside heap operations (or, for an orphan page, by whoever
+//!    holds the orphan list inside a heap operation) and by a collector while
+//!    the world is stopped; the handshake makes those exclusive, so
+//!    load + store suffices. `mark` is the collector's. `weak` is set by any
+//!    thread (atomic OR). Every field is atomic so that a concurrent
 //!    interior-pointer lookup from another thread is a (possibly stale) read,
 //!    never a data race.
 //! 3. Geometry fields (`slot_size`, `slot_count`, ...) change only when the page
@@ -63,7 +72,7 @@ pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + BITMAPS * SMALL_BITMAP_
 /// Offset of the object in a large page when its alignment is at most 16.
 pub(crate) const LARGE_FIRST_SLOT: usize = 176;
 /// Number of bitmaps per page.
-const BITMAPS: usize = 5;
+const BITMAPS: usize = 6;
 
 const HEADER_SIZE: usize = 128;
 const _: () = assert!(core::mem::size_of::<PageHeader>() <= HEADER_SIZE);
@@ -91,6 +100,8 @@ pub(crate) enum PageFlag {
     /// The page is in its heap's list of pages allocated into since the last
     /// collection (the pages a minor collection visits).
     Young = 2,
+    /// The page is in its heap's list of pages with dead values to drop.
+    Pending = 4,
 }
 
 /// The fixed part of a page header; the bitmaps follow it in memory.
@@ -226,6 +237,26 @@ impl PagePtr {
         self.bitmap(4, w)
     }
 
+    /// The pending-destruction bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn pending_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(5, w)
+    }
+
+    /// Makes slot `index` pending (see the bitmaps above). Inside a heap
+    /// operation of the owner, or by a collector with the world stopped.
+    pub(crate) fn set_pending_bit(self, index: usize) {
+        let word = self.pending_word(index / 64);
+        word.store(word.load(Relaxed) | 1 << (index % 64), Relaxed);
+    }
+
+    /// Records that slot `index`'s value has a destructor to run. As
+    /// [`set_pending_bit`](PagePtr::set_pending_bit).
+    pub(crate) fn set_drop_bit(self, index: usize) {
+        let word = self.drop_word(index / 64);
+        word.store(word.load(Relaxed) | 1 << (index % 64), Relaxed);
+    }
+
     /// Records that slot `index` has (had) a weak reference. Any thread may
     /// call it (downgrading a shared object), hence the atomic OR.
     #[inline]
@@ -245,6 +276,8 @@ impl PagePtr {
         drop.store(drop.load(Relaxed) & !bits, Relaxed);
         let old = self.old_word(w);
         old.store(old.load(Relaxed) & !bits, Relaxed);
+        let pending = self.pending_word(w);
+        pending.store(pending.load(Relaxed) & !bits, Relaxed);
         if self.weak_word(w).load(Relaxed) & bits != 0 {
             self.weak_word(w).fetch_and(!bits, Relaxed);
         }
@@ -455,15 +488,15 @@ impl PagePtr {
         false
     }
 
-    /// Resets the mark bits for a collection: clear for a major one; for a
-    /// minor one, old objects start marked (they are not part of it).
+    /// Resets the mark bits for a collection: objects that are not part of
+    /// it start marked. Those are pending objects (dead already) and, for a
+    /// minor collection, old objects.
     pub(crate) fn reset_marks(self, minor: bool) {
         for w in 0..self.bitmap_words() {
-            let start = if minor {
-                self.old_word(w).load(Relaxed)
-            } else {
-                0
-            };
+            let mut start = self.pending_word(w).load(Relaxed);
+            if minor {
+                start |= self.old_word(w).load(Relaxed);
+            }
             self.mark_word(w).store(start, Relaxed);
         }
     }

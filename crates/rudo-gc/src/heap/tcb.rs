@@ -17,9 +17,11 @@ pub struct ThreadControlBlock {
     handles: UnsafeCell<LocalHandles>,
 }
 
-// SAFETY: the only interior state, `handles`, is accessed solely on the thread
-// `thread` (checked by `handles_mut`, whose callers are the `!Send` scope
-// types created on that thread, and by the collector running on that thread).
+// SAFETY: the only interior state, `handles`, is accessed by the thread
+// `thread` inside heap operations (`with_handles`, whose callers are the
+// `!Send` scope types created on that thread) and by a collector while the
+// world is stopped (`handles_while_stopped`); the handshake makes those
+// exclusive.
 unsafe impl Send for ThreadControlBlock {}
 // SAFETY: as above.
 unsafe impl Sync for ThreadControlBlock {}
@@ -48,18 +50,34 @@ impl ThreadControlBlock {
         );
     }
 
-    /// Runs `f` with exclusive access to the handle slots.
+    /// Runs `f` with exclusive access to the handle slots, as a heap
+    /// operation (creating a handle and opening or closing a scope change
+    /// the roots a collection sees).
     ///
     /// Callers must be on the owner thread (scope types are `!Send` and check
-    /// it when created) and `f` must not re-enter this function or run a
-    /// collection, so that the `&mut` is unique.
+    /// it when created) and `f` must not re-enter this function, so that the
+    /// `&mut` is unique.
     #[inline]
     pub(crate) fn with_handles<R>(&self, f: impl FnOnce(&mut LocalHandles) -> R) -> R {
         debug_assert_eq!(std::thread::current().id(), self.thread);
-        // SAFETY: only the owner thread gets here (see above), and no caller
-        // holds another reference across this call: `f` bodies are the short,
-        // non-reentrant operations of `handles/`.
-        f(unsafe { &mut *self.handles.get() })
+        crate::mutator::op(false, || {
+            // SAFETY: only the owner thread gets here (see above), inside a
+            // heap operation, so no collector reads the slots meanwhile; no
+            // caller holds another reference across this call: `f` bodies are
+            // the short, non-reentrant operations of `handles/`.
+            f(unsafe { &mut *self.handles.get() })
+        })
+    }
+
+    /// The handle slots, for a collector.
+    ///
+    /// # Safety
+    ///
+    /// The world must be stopped (no heap operation running, so the owner is
+    /// not inside `with_handles`) for as long as the reference is used.
+    pub(crate) unsafe fn handles_while_stopped(&self) -> &LocalHandles {
+        // SAFETY: caller contract; the owner writes only inside operations.
+        unsafe { &*self.handles.get() }
     }
 }
 
@@ -97,5 +115,5 @@ impl ThreadControlBlock {
 /// assert_eq!(*h, 42);
 /// ```
 pub fn current_thread_control_block() -> Option<Arc<ThreadControlBlock>> {
-    super::with_tcb(Arc::clone)
+    crate::mutator::current(|m| Arc::clone(m.tcb()))
 }

@@ -20,23 +20,26 @@ impl<T> ClassOf<T> {
     };
 }
 
-/// Reserves a slot for a `GcBox<T>`.
+/// Reserves a slot for a `GcBox<T>` and runs `init` on it in the same heap
+/// operation (see [`heap::allocate_small`]).
 #[inline(always)]
-pub(super) fn alloc_sized<T>() -> Slot {
+pub(super) fn with_sized_slot<T, R>(init: impl FnOnce(Slot) -> R) -> R {
     match ClassOf::<T>::CLASS {
-        Some(class) => heap::alloc_small(class),
-        None => heap::alloc_large(
+        Some(class) => heap::allocate_small(class, init),
+        None => heap::allocate_large(
             core::mem::size_of::<GcBox<T>>(),
             core::mem::align_of::<GcBox<T>>(),
+            init,
         ),
     }
 }
 
-/// Reserves a slot for an object of `layout` (unsized values).
-pub(super) fn alloc_layout(layout: Layout) -> Slot {
+/// Reserves a slot for an object of `layout` (unsized values), like
+/// [`with_sized_slot`].
+pub(super) fn with_layout_slot<R>(layout: Layout, init: impl FnOnce(Slot) -> R) -> R {
     match class_for_runtime(layout.size()) {
-        Some(class) if layout.align() <= SMALL_ALIGN => heap::alloc_small(class),
-        _ => heap::alloc_large(layout.size(), layout.align()),
+        Some(class) if layout.align() <= SMALL_ALIGN => heap::allocate_small(class, init),
+        _ => heap::allocate_large(layout.size(), layout.align(), init),
     }
 }
 

@@ -3,11 +3,12 @@
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use super::alloc::{alloc_layout, alloc_sized, box_ptr};
+use super::alloc::{box_ptr, with_layout_slot, with_sized_slot};
 use super::gc_box::GcBox;
 use super::header::GcHeader;
 use super::vtable::{STR_VTABLE, SizedVTable, SliceVTable, write_len};
 use super::weak::Weak;
+use crate::heap::page::PagePtr;
 use crate::mutator;
 use crate::trace::Trace;
 
@@ -24,8 +25,11 @@ use crate::trace::Trace;
 /// needs to be registered as a root; the reference count tells the collector
 /// which objects are held from outside the heap.
 ///
-/// `Gc<T>` is neither `Send` nor `Sync` in this version: objects never leave
-/// the thread that allocated them.
+/// `Gc<T>` is `Send` and `Sync` exactly when `T` is `Send + Sync`, like
+/// `Arc<T>`: any thread may hold, clone, drop and read a shared object, and a
+/// collection on any thread sees it. Its value is still dropped on the thread
+/// that allocated it. Share mutable state between threads with
+/// [`GcMutex`](crate::GcMutex) or [`GcRwLock`](crate::GcRwLock).
 ///
 /// # Examples
 ///
@@ -50,6 +54,15 @@ pub struct Gc<T: ?Sized + 'static> {
     _owns: PhantomData<GcBox<T>>,
 }
 
+// SAFETY: like `Arc<T>`: a `Gc` gives shared access to `T` from any thread
+// holding it (hence `T: Sync`) and may be the last handle through which the
+// value is reached (hence `T: Send`, although the value itself is dropped on
+// its home thread). The counts are atomic, and every count decrement,
+// upgrade and allocation is a heap operation synchronised with collections.
+unsafe impl<T: ?Sized + Send + Sync + 'static> Send for Gc<T> {}
+// SAFETY: as above; `&Gc<T>` only clones (an atomic increment) and derefs.
+unsafe impl<T: ?Sized + Send + Sync + 'static> Sync for Gc<T> {}
+
 impl<T: Trace> Gc<T> {
     /// Moves `value` into the GC heap.
     ///
@@ -62,19 +75,21 @@ impl<T: Trace> Gc<T> {
     /// was destroyed, or from inside `Trace::trace`.
     #[inline]
     pub fn new(value: T) -> Gc<T> {
-        let slot = alloc_sized::<T>();
-        let ptr = box_ptr::<T>(&slot);
-        // SAFETY: the slot is reserved for us, unpublished, and sized and
-        // aligned for `GcBox<T>` (`alloc_sized`).
-        unsafe {
-            GcHeader::init(slot.ptr, &SizedVTable::<T>::VTABLE, 1, 0, false);
-            (&raw mut (*ptr.as_ptr()).value).write(value);
-        }
-        slot.publish(T::NEEDS_DROP);
-        Gc {
-            ptr,
-            _owns: PhantomData,
-        }
+        with_sized_slot::<T, _>(move |slot| {
+            let ptr = box_ptr::<T>(&slot);
+            // SAFETY: the slot is reserved for us, unpublished, and sized and
+            // aligned for `GcBox<T>` (`with_sized_slot`). Moving the value in
+            // runs no user code.
+            unsafe {
+                GcHeader::init(slot.ptr, &SizedVTable::<T>::VTABLE, 1, 0, false);
+                (&raw mut (*ptr.as_ptr()).value).write(value);
+            }
+            slot.publish(T::NEEDS_DROP);
+            Gc {
+                ptr,
+                _owns: PhantomData,
+            }
+        })
     }
 
     /// Builds a value that holds a weak reference to itself.
@@ -97,36 +112,54 @@ impl<T: Trace> Gc<T> {
     /// assert!(Gc::ptr_eq(&me.me.upgrade().unwrap(), &me));
     /// ```
     pub fn new_cyclic<F: FnOnce(&Weak<T>) -> T>(data_fn: F) -> Gc<T> {
-        let slot = alloc_sized::<T>();
-        let ptr = box_ptr::<T>(&slot);
         // The object is published `DEAD` (so collections leave it alone and
         // upgrades fail) with two weak counts: one for the `Weak` handed to
         // `data_fn`, one held by construction so that the slot survives even
-        // if `data_fn` drops every `Weak`.
-        // SAFETY: as in `new`.
-        unsafe { GcHeader::init(slot.ptr, &SizedVTable::<T>::VTABLE, 0, 2, true) };
-        slot.publish(T::NEEDS_DROP);
+        // if `data_fn` drops every `Weak`. Its `drop` bit stays clear until
+        // the value exists.
+        let ptr = with_sized_slot::<T, _>(|slot| {
+            let ptr = box_ptr::<T>(&slot);
+            // SAFETY: as in `new`.
+            unsafe { GcHeader::init(slot.ptr, &SizedVTable::<T>::VTABLE, 0, 2, true) };
+            slot.publish(false);
+            // SAFETY: `ptr` is the slot's raw pointer, with the page's provenance.
+            unsafe { GcHeader::note_weak(ptr.cast()) };
+            ptr
+        });
         // SAFETY: the header is initialised and allocated.
         let header = unsafe { GcHeader::from_ptr(ptr.cast()) };
-        // SAFETY: `ptr` is the slot's raw pointer, with the page's provenance.
-        unsafe { GcHeader::note_weak(ptr.cast()) };
 
-        /// Gives back construction's weak count if `data_fn` unwinds: the slot
-        /// then stays a valueless zombie until the last `Weak` is gone.
-        struct Construction<'a>(&'a GcHeader);
+        /// If `data_fn` unwinds: gives back construction's weak count and
+        /// hands the valueless slot to the collector as a pending object, to
+        /// be freed once the last `Weak` is gone.
+        struct Construction<'a>(&'a GcHeader, NonNull<u8>);
         impl Drop for Construction<'_> {
             fn drop(&mut self) {
-                self.0.dec_weak();
+                crate::mutator::op(true, || {
+                    // SAFETY: the slot is allocated (it holds our header).
+                    let page = unsafe { PagePtr::of_object(self.1) };
+                    page.set_pending_bit(page.slot_index(self.1));
+                    self.0.dec_weak();
+                });
             }
         }
 
-        let construction = Construction(header);
+        let construction = Construction(header, ptr.cast());
         let weak = Weak::from_box(ptr);
         let value = data_fn(&weak);
-        // SAFETY: the slot is ours; nobody reads the value while `DEAD`.
-        unsafe { (&raw mut (*ptr.as_ptr()).value).write(value) };
-        header.set_built();
-        drop(construction);
+        core::mem::forget(construction);
+        crate::mutator::op(false, || {
+            // SAFETY: the slot is ours; nobody reads the value while `DEAD`,
+            // and collections leave the object alone until `set_built`.
+            unsafe { (&raw mut (*ptr.as_ptr()).value).write(value) };
+            // SAFETY: the slot is allocated, with the page's provenance.
+            let page = unsafe { PagePtr::of_object(ptr.cast()) };
+            if T::NEEDS_DROP {
+                page.set_drop_bit(page.slot_index(ptr.cast()));
+            }
+            header.set_built();
+            header.dec_weak();
+        });
         drop(weak);
         Gc {
             ptr,
@@ -142,20 +175,26 @@ impl<T: Trace> Gc<[T]> {
         let layout = GcBox::<[T]>::layout_with_trailer(len).unwrap_or_else(|| {
             panic!("rudo-gc: a Gc<[T]> of {len} elements does not fit in the address space")
         });
-        let slot = alloc_layout(layout);
-        let fat = core::ptr::slice_from_raw_parts_mut(slot.ptr.as_ptr().cast::<T>(), len)
-            as *mut GcBox<[T]>;
-        // SAFETY: the slot is reserved for us and large enough for the box and
-        // the trailer (`layout_with_trailer`); the elements are moved out of
-        // the vector, whose length is then set to zero so it frees only its
-        // buffer.
-        unsafe {
-            GcHeader::init(slot.ptr, &SliceVTable::<T>::VTABLE, 1, 0, false);
-            write_len(slot.ptr.cast(), slot.size(), len);
-            core::ptr::copy_nonoverlapping(vec.as_ptr(), (&raw mut (*fat).value).cast::<T>(), len);
-            vec.set_len(0);
-        }
-        slot.publish(T::NEEDS_DROP);
+        let fat = with_layout_slot(layout, |slot| {
+            let fat = core::ptr::slice_from_raw_parts_mut(slot.ptr.as_ptr().cast::<T>(), len)
+                as *mut GcBox<[T]>;
+            // SAFETY: the slot is reserved for us and large enough for the box
+            // and the trailer (`layout_with_trailer`); the elements are moved
+            // out of the vector, whose length is then set to zero so it frees
+            // only its buffer (after the operation).
+            unsafe {
+                GcHeader::init(slot.ptr, &SliceVTable::<T>::VTABLE, 1, 0, false);
+                write_len(slot.ptr.cast(), slot.size(), len);
+                core::ptr::copy_nonoverlapping(
+                    vec.as_ptr(),
+                    (&raw mut (*fat).value).cast::<T>(),
+                    len,
+                );
+                vec.set_len(0);
+            }
+            slot.publish(T::NEEDS_DROP);
+            fat
+        });
         Gc::from_counted(NonNull::new(fat).expect("slot addresses are never null"))
     }
 }
@@ -166,16 +205,23 @@ impl Gc<str> {
         let layout = GcBox::<[u8]>::layout_with_trailer(len).unwrap_or_else(|| {
             panic!("rudo-gc: a Gc<str> of {len} bytes does not fit in the address space")
         });
-        let slot = alloc_layout(layout);
-        let bytes = core::ptr::slice_from_raw_parts_mut(slot.ptr.as_ptr(), len);
-        let fat = bytes as *mut GcBox<str>;
-        // SAFETY: as in `from_vec`; `s` is valid UTF-8, so the copied bytes are.
-        unsafe {
-            GcHeader::init(slot.ptr, &STR_VTABLE, 1, 0, false);
-            write_len(slot.ptr.cast(), slot.size(), len);
-            core::ptr::copy_nonoverlapping(s.as_ptr(), (&raw mut (*fat).value).cast::<u8>(), len);
-        }
-        slot.publish(false);
+        let fat = with_layout_slot(layout, |slot| {
+            let bytes = core::ptr::slice_from_raw_parts_mut(slot.ptr.as_ptr(), len);
+            let fat = bytes as *mut GcBox<str>;
+            // SAFETY: as in `from_vec`; `s` is valid UTF-8, so the copied
+            // bytes are.
+            unsafe {
+                GcHeader::init(slot.ptr, &STR_VTABLE, 1, 0, false);
+                write_len(slot.ptr.cast(), slot.size(), len);
+                core::ptr::copy_nonoverlapping(
+                    s.as_ptr(),
+                    (&raw mut (*fat).value).cast::<u8>(),
+                    len,
+                );
+            }
+            slot.publish(false);
+            fat
+        });
         Gc::from_counted(NonNull::new(fat).expect("slot addresses are never null"))
     }
 }
@@ -274,8 +320,9 @@ impl<T: ?Sized + 'static> Clone for Gc<T> {
 impl<T: ?Sized + 'static> Drop for Gc<T> {
     #[inline]
     fn drop(&mut self) {
-        mutator::mark_dirty();
-        self.header().dec_strong();
+        // A heap operation: a collection must not see the count between its
+        // snapshot and its fix-up change under it.
+        mutator::op(true, || self.header().dec_strong());
     }
 }
 

@@ -34,6 +34,11 @@ pub struct Weak<T: ?Sized + 'static> {
     _marker: PhantomData<GcBox<T>>,
 }
 
+// SAFETY: as for `Gc<T>`: upgrading gives a `Gc<T>` on the holding thread.
+unsafe impl<T: ?Sized + Send + Sync + 'static> Send for Weak<T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send + Sync + 'static> Sync for Weak<T> {}
+
 impl<T> Weak<T> {
     /// A `Weak` that points to nothing; `upgrade` always returns `None`.
     pub const fn new() -> Weak<T> {
@@ -67,11 +72,20 @@ impl<T: ?Sized + 'static> Weak<T> {
     /// unreachable (or it is still being built by [`Gc::new_cyclic`]).
     pub fn upgrade(&self) -> Option<Gc<T>> {
         let header = self.header()?;
-        if header.is_dead() {
+        let ptr = self.ptr?;
+        // A heap operation: a collection that found the object dead flags it
+        // `DEAD` before it releases the world, so the test and the increment
+        // cannot straddle a collection.
+        let alive = mutator::op(false, || {
+            if header.is_dead() {
+                return false;
+            }
+            header.inc_strong();
+            true
+        });
+        if !alive {
             return None;
         }
-        header.inc_strong();
-        let ptr = self.ptr?;
         // Build the `Gc` through `downgrade`'s inverse: a clone of a counted
         // pointer. The strong count was incremented above.
         Some(Gc::from_counted(ptr))
@@ -111,8 +125,7 @@ impl<T: ?Sized + 'static> Clone for Weak<T> {
 impl<T: ?Sized + 'static> Drop for Weak<T> {
     fn drop(&mut self) {
         if let Some(h) = self.header() {
-            mutator::mark_dirty();
-            h.dec_weak();
+            mutator::op(true, || h.dec_weak());
         }
     }
 }

@@ -1,0 +1,473 @@
+//! The collection algorithm proper, run with the world stopped: trial
+//! deletion, mark, fix-up, and freeing what can be freed at once.
+//!
+//! The set S is, for a *major* collection, every object of every thread's
+//! pages and of the orphan pages that is not already pending; for a *minor*
+//! collection, only the young ones (allocated since the last collection; see
+//! `heap::local` rule 3) of every thread. A minor collection is the same
+//! algorithm: edges from old objects are not subtracted, so a young object
+//! referenced by an old one keeps a count above its internal references and
+//! survives. The counts are the remembered set; there is no write barrier.
+//! Survivors are promoted (their `old` bit is set).
+//!
+//! The steps, numbered as in `docs/architecture.md` ("Roots"):
+//!
+//! 1. **Subtract.** Trace every object of S; for each edge into S count one
+//!    internal reference of the target (`Scratch::internal`), and snapshot
+//!    every object's strong count (`Scratch::strong`).
+//! 2. **Roots.** An object whose strong count exceeds its internal count is
+//!    referenced from outside S (a stack, a `Vec` on the Rust heap, a static,
+//!    a thread-local, a pending object) and is a root; so is every handle
+//!    slot of every thread.
+//! 3. **Mark.** From the roots, through edges into S, with an explicit work
+//!    list. Unmarked objects of S are dead.
+//! 4. **Fix up.** Every object, live or dead, gets back the references it
+//!    received from dead objects whose destructor will not run (types with
+//!    `Trace::NEEDS_DROP == false`): in bulk for edges inside S (see
+//!    `trace::visitor`), by tracing the few such objects with weak edges or
+//!    edges leaving S. Dead objects whose destructor runs release their
+//!    references themselves, later, with ordinary `Gc::drop`. So afterwards
+//!    a dead object's strong count is exactly the number of decrements still
+//!    to come from destructors of other dead objects. Dead objects a `Weak`
+//!    may reach are flagged `DEAD` (all of them in debug builds), before the
+//!    world is released, so no upgrade can resurrect them. Survivors are
+//!    promoted.
+//! 5. **Free or defer.** A dead object with no destructor, no `Weak` ever and
+//!    no decrement to come is freed now, whichever thread owns it. Every
+//!    other dead object becomes *pending*: its value is dropped on its home
+//!    thread (`gc::sweep`), and its slot is freed once its value is gone and
+//!    both counts are zero (`gc::sweep::reclaim`).
+//!
+//! Invariants:
+//!
+//! - A pending object (and one under construction by `new_cyclic`, flagged
+//!   `DEAD`) is never part of S: it is never traced, counted or found dead
+//!   again. Tracing it a second time would give back its references twice.
+//! - No live object references a pending one (it was dead when it became
+//!   pending), so pending objects receive no internal references.
+//! - A slot is freed only when nothing can touch its header any more: no
+//!   `Gc` (strong count zero, and no destructor of a dead object will
+//!   decrement it), no `Weak` (weak count zero), and its value dropped.
+//! - A panic in `Trace::trace` during steps 1-3 abandons the collection with
+//!   nothing changed but scratch state. A panic in step 4 aborts the process
+//!   (counts were partly given back and cannot be restored).
+
+use core::ptr::NonNull;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::stats;
+use super::sweep::{self, Reclaimed};
+use crate::heap::chunk;
+use crate::heap::local::LocalHeap;
+use crate::heap::orphans::Orphans;
+use crate::heap::page::{PageFlag, PageKind, PagePtr};
+use crate::mutator::{Mutator, VALUES_PENDING};
+use crate::ptr::header::GcHeader;
+use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
+use crate::trace::visitor::{Counters, Pass, Visitor};
+
+/// Source of unique collection epochs (a page takes part iff its epoch matches).
+static EPOCH: AtomicU64 = AtomicU64::new(1);
+
+/// Buffers reused from one collection to the next.
+pub(crate) struct Scratch {
+    internal: Vec<u32>,
+    dropping: Vec<u32>,
+    /// Strong counts read in the subtract pass, so that finding roots scans
+    /// two arrays instead of touching every object header again.
+    strong: Vec<u32>,
+    fixup: Vec<u64>,
+    worklist: Vec<NonNull<GcHeader>>,
+    pages: Vec<PagePtr>,
+}
+
+// SAFETY: the work list's pointers are only dereferenced by the collector
+// holding the scratch (under the collection lock, world stopped); between
+// collections the list is empty.
+unsafe impl Send for Scratch {}
+
+impl Scratch {
+    pub(crate) const fn new() -> Self {
+        Scratch {
+            internal: Vec::new(),
+            dropping: Vec::new(),
+            strong: Vec::new(),
+            fixup: Vec::new(),
+            worklist: Vec::new(),
+            pages: Vec::new(),
+        }
+    }
+
+    fn counters(&mut self) -> Counters<'_> {
+        Counters {
+            internal: &mut self.internal,
+            dropping: &mut self.dropping,
+            fixup: &mut self.fixup,
+            worklist: &mut self.worklist,
+        }
+    }
+}
+
+/// What a collection found.
+pub(crate) struct Outcome {
+    pub(crate) dead_objects: usize,
+    pub(crate) dead_bytes: usize,
+    pub(crate) phases: stats::PhaseTimes,
+}
+
+/// Runs steps 1-5 over the pages of `heaps` (aligned with `mutators`) and
+/// `orphans`. The world must be stopped.
+pub(crate) fn collect(
+    scratch: &mut Scratch,
+    mutators: &[Arc<Mutator>],
+    heaps: &mut [&mut LocalHeap],
+    orphans: &mut Orphans,
+    minor: bool,
+) -> Outcome {
+    let started = Instant::now();
+    let mut phases = stats::PhaseTimes::default();
+    let epoch = EPOCH.fetch_add(1, Relaxed) + 1;
+    let mut pages = core::mem::take(&mut scratch.pages);
+    pages.clear();
+    for heap in heaps.iter_mut() {
+        heap.reset_caches();
+        if minor {
+            pages.extend(heap.young.iter().copied());
+        } else {
+            pages.extend(heap.small.iter().copied());
+            pages.extend(heap.large.iter().copied());
+        }
+    }
+    if !minor {
+        pages.extend(orphans.small.iter().copied());
+        pages.extend(orphans.large.iter().copied());
+    }
+    #[cfg(debug_assertions)]
+    {
+        let unique: std::collections::HashSet<_> = pages.iter().collect();
+        assert_eq!(unique.len(), pages.len(), "rudo-gc: a page is listed twice");
+    }
+    let mut total = 0;
+    for &page in &pages {
+        page.enrol(epoch, total);
+        page.reset_marks(minor);
+        total += page.slot_count();
+    }
+    for counts in [
+        &mut scratch.internal,
+        &mut scratch.dropping,
+        &mut scratch.strong,
+    ] {
+        counts.clear();
+        counts.resize(total, 0);
+    }
+    scratch.fixup.clear();
+    scratch.fixup.resize(total.div_ceil(64), 0);
+    scratch.worklist.clear();
+
+    subtract(scratch, &pages, epoch, minor);
+    phases.subtract = started.elapsed();
+
+    let mark_start = Instant::now();
+    mark(scratch, &pages, mutators, epoch, minor);
+    phases.mark = mark_start.elapsed();
+
+    let fix_start = Instant::now();
+    let dead_objects = fix_up(scratch, &pages, epoch, minor);
+    let owners: HashMap<usize, usize> = mutators
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id(), i))
+        .collect();
+    let dead_bytes = free_or_defer(scratch, &pages, mutators, heaps, &owners, orphans);
+    phases.fix_up = fix_start.elapsed();
+    scratch.pages = pages;
+    Outcome {
+        dead_objects,
+        dead_bytes,
+        phases,
+    }
+}
+
+/// Step 1.
+fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
+    // SAFETY: the scratch buffers are borrowed for this function only.
+    let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, scratch.counters()) };
+    for &page in pages {
+        let slot_size = page.slot_size();
+        let base = page.scratch_base();
+        for w in 0..page.bitmap_words() {
+            // S: allocated and not premarked (pending objects, and old
+            // objects in a minor collection, are).
+            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
+            let drops = page.drop_word(w).load(Relaxed);
+            while bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let index = w * 64 + bit;
+                let object = page.slot(index);
+                // SAFETY: allocated slots hold initialised headers.
+                let header = unsafe { GcHeader::from_ptr(object) };
+                if header.is_dead() {
+                    // Under construction (`Gc::new_cyclic`): neither a root
+                    // nor dead.
+                    page.test_and_mark(index);
+                    continue;
+                }
+                scratch.strong[base + index] = header.strong();
+                if let Some(trace) = header.vtable().trace {
+                    visitor.set_current(base + index, drops & (1 << bit) != 0);
+                    // SAFETY: a live object of this vtable's type, traced
+                    // with its slot size; no thread mutates it (its cells are
+                    // skipped while mutably borrowed).
+                    unsafe { trace(object.cast(), slot_size, &mut visitor) };
+                }
+            }
+        }
+    }
+}
+
+/// Steps 2 and 3. Whether an object is traceable is checked when it is
+/// popped, where its header is loaded anyway.
+fn mark(
+    scratch: &mut Scratch,
+    pages: &[PagePtr],
+    mutators: &[Arc<Mutator>],
+    epoch: u64,
+    minor: bool,
+) {
+    for &page in pages {
+        let base = page.scratch_base();
+        for w in 0..page.bitmap_words() {
+            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if scratch.strong[base + index] > scratch.internal[base + index] {
+                    page.test_and_mark(index);
+                    scratch.worklist.push(page.slot(index).cast());
+                }
+            }
+        }
+    }
+    // Handle slots of every thread are roots too.
+    for m in mutators {
+        // SAFETY: the world is stopped (caller contract of `collect`).
+        let handles = unsafe { m.tcb().handles_while_stopped() };
+        handles.for_each_root(|object| {
+            // SAFETY: a handle slot roots a live object of the heap.
+            let page = unsafe { PagePtr::of_object(object.cast()) };
+            let index = page.slot_index(object.cast());
+            let in_set = page.epoch() == epoch && !(minor && page.is_old(index));
+            if in_set && !page.test_and_mark(index) {
+                scratch.worklist.push(object);
+            }
+        });
+    }
+    // SAFETY: the scratch buffers are borrowed for this block only.
+    let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
+    while let Some(object) = visitor.pop_work() {
+        // SAFETY: queued objects are live and marked.
+        let header = unsafe { GcHeader::from_ptr(object.cast()) };
+        if let Some(trace) = header.vtable().trace {
+            // SAFETY: as above.
+            let page = unsafe { PagePtr::of_object(object.cast()) };
+            let index = page.slot_index(object.cast());
+            let drops = page.drop_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0;
+            visitor.set_current(page.scratch_base() + index, drops);
+            // SAFETY: a live object of this vtable's type.
+            unsafe { trace(object, page.slot_size(), &mut visitor) };
+        }
+    }
+}
+
+/// Step 4. Leaves the dead bits in the mark bitmaps; returns the number of
+/// dead objects.
+fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> usize {
+    let mut dead_objects = 0;
+    let mut needs_trace = Vec::new();
+    for &page in pages {
+        let base = page.scratch_base();
+        for w in 0..page.bitmap_words() {
+            let alloc = page.alloc_word(w).load(Relaxed);
+            let marked = page.mark_word(w).load(Relaxed);
+            let dead = alloc & !marked;
+            // Give back what dead, undropped objects held, to every object of
+            // S (objects outside S received no internal references).
+            let mut objects = alloc & (marked & !page.pending_word(w).load(Relaxed) | dead);
+            while objects != 0 {
+                let index = w * 64 + objects.trailing_zeros() as usize;
+                objects &= objects - 1;
+                let s = base + index;
+                let give_back = scratch.internal[s].saturating_sub(scratch.dropping[s]);
+                if give_back > 0 {
+                    // SAFETY: allocated, initialised, value not yet dropped.
+                    unsafe { GcHeader::from_ptr(page.slot(index)) }.sub_strong(give_back);
+                }
+            }
+            // From here on the mark word holds the dead bits.
+            page.mark_word(w).store(dead, Relaxed);
+            if dead == 0 {
+                continue;
+            }
+            dead_objects += dead.count_ones() as usize;
+            // Flag the dead objects a `Weak` may reach (all of them in debug
+            // builds, to catch dereferences of dead objects).
+            let mut flag = if cfg!(debug_assertions) {
+                dead
+            } else {
+                dead & page.weak_word(w).load(Relaxed)
+            };
+            while flag != 0 {
+                let index = w * 64 + flag.trailing_zeros() as usize;
+                flag &= flag - 1;
+                // SAFETY: allocated, initialised; its value is not yet dropped.
+                unsafe { GcHeader::from_ptr(page.slot(index)) }.set_dead();
+            }
+            let mut bits = scratch_bits(&scratch.fixup, base + w * 64) & dead;
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                needs_trace.push((page, index));
+            }
+        }
+    }
+    if !needs_trace.is_empty() {
+        // SAFETY: the scratch buffers are borrowed for this block only.
+        let mut visitor = unsafe { Visitor::new(Pass::FixUp, epoch, minor, scratch.counters()) };
+        for (page, index) in needs_trace {
+            let object = page.slot(index);
+            // SAFETY: a dead object of this collection; value not yet dropped.
+            let header = unsafe { GcHeader::from_ptr(object) };
+            let trace = header
+                .vtable()
+                .trace
+                .expect("flagged objects are traceable");
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                // SAFETY: as above; `DEAD` only affects upgrades.
+                unsafe { trace(object.cast(), page.slot_size(), &mut visitor) }
+            }));
+            if result.is_err() {
+                fix_up_panicked(header);
+            }
+        }
+    }
+    // Survivors are promoted, only now: the fix-up trace above must see the
+    // same S as the subtract pass, or it would take a young survivor for an
+    // old object and give back its count a second time.
+    for &page in pages {
+        for w in 0..page.bitmap_words() {
+            let dead = page.mark_word(w).load(Relaxed);
+            let pending = page.pending_word(w).load(Relaxed);
+            page.old_word(w).store(
+                page.alloc_word(w).load(Relaxed) & !dead & !pending,
+                Relaxed,
+            );
+        }
+    }
+    dead_objects
+}
+
+/// Step 5. Returns the bytes of the dead objects found.
+fn free_or_defer(
+    scratch: &Scratch,
+    pages: &[PagePtr],
+    mutators: &[Arc<Mutator>],
+    heaps: &mut [&mut LocalHeap],
+    owners: &HashMap<usize, usize>,
+    orphans: &mut Orphans,
+) -> usize {
+    let mut dead_bytes = 0;
+    for &page in pages {
+        let base = page.scratch_base();
+        let mut freed = Reclaimed::default();
+        let mut has_values = false;
+        for w in 0..page.bitmap_words() {
+            let dead = page.mark_word(w).load(Relaxed);
+            page.mark_word(w).store(0, Relaxed);
+            let drops = page.drop_word(w).load(Relaxed);
+            if dead != 0 {
+                dead_bytes += dead.count_ones() as usize * page.slot_size();
+                // Free now: no destructor, never a `Weak`, and no dead
+                // object's destructor will decrement it.
+                let mut now = dead & !drops & !page.weak_word(w).load(Relaxed);
+                let mut check = now;
+                while check != 0 {
+                    let bit = check.trailing_zeros() as usize;
+                    check &= check - 1;
+                    if scratch.dropping[base + w * 64 + bit] != 0 {
+                        now &= !(1 << bit);
+                    }
+                }
+                let pending = page.pending_word(w);
+                pending.store(pending.load(Relaxed) | (dead & !now), Relaxed);
+                if now != 0 {
+                    freed.objects += now.count_ones() as usize;
+                    if page.kind() == PageKind::Large {
+                        freed.large_page_free = true;
+                    } else {
+                        freed.bytes += now.count_ones() as usize * page.slot_size();
+                    }
+                    page.free_bits(w, now);
+                }
+            }
+            has_values |= page.pending_word(w).load(Relaxed) & drops != 0;
+        }
+        // Earlier pending objects whose last reference went away meanwhile.
+        if !freed.large_page_free {
+            freed.add(sweep::reclaim(page));
+        }
+        let owner = owners.get(&page.owner()).copied();
+        if freed.large_page_free {
+            match owner {
+                Some(i) => heaps[i].forget_large(page),
+                None => orphans.large.retain(|&p| p != page),
+            }
+            freed.bytes += page.alloc_size();
+            // SAFETY: the page's only object is freed, nothing references it
+            // (no `Gc`, no `Weak`, no pending decrement) and no heap lists it.
+            unsafe { chunk::free_large(page) };
+        } else if has_values && !page.has_flag(PageFlag::Pending) {
+            page.set_flag(PageFlag::Pending, true);
+            match owner {
+                Some(i) => {
+                    // SAFETY: the world is stopped (access rule 2).
+                    unsafe { mutators[i].pending() }.push(page);
+                    mutators[i].request(VALUES_PENDING);
+                }
+                None => orphans.pending.push(page),
+            }
+        }
+        if let Some(i) = owner {
+            heaps[i].note_freed(freed.bytes, freed.objects);
+        }
+    }
+    dead_bytes
+}
+
+/// The 64 bits of `bits` starting at bit `start` (which need not be aligned).
+#[inline]
+fn scratch_bits(bits: &[u64], start: usize) -> u64 {
+    let (word, shift) = (start / 64, start % 64);
+    let low = bits.get(word).copied().unwrap_or(0) >> shift;
+    let high = if shift == 0 {
+        0
+    } else {
+        bits.get(word + 1).copied().unwrap_or(0) << (64 - shift)
+    };
+    low | high
+}
+
+#[cold]
+fn fix_up_panicked(header: &GcHeader) -> ! {
+    eprintln!(
+        "rudo-gc: `Trace::trace` of a `{}` panicked while the collector was releasing a dead \
+         object's references; the heap's reference counts can no longer be kept consistent, \
+         so the process aborts. `trace` must not panic (see the safety section of `Trace`).",
+        (header.vtable().type_name)()
+    );
+    std::process::abort()
+}

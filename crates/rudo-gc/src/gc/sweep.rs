@@ -1,0 +1,280 @@
+//! Destruction on the home thread (architecture, section 5), and freeing
+//! pending slots.
+//!
+//! A collection leaves dead objects with a destructor *pending* on their
+//! pages and lists those pages with their owner (`Mutator::pending`) or with
+//! the orphans. The owner drops the values at its next allocation, in
+//! [`sweep_pending`], after a collection it ran, and when it exits; orphan
+//! values (all `Send + Sync`, see `heap::orphans`) are dropped by whichever
+//! thread collects or calls `sweep_pending`.
+//!
+//! A sweep of one list of pages:
+//!
+//! 1. in a heap operation, take the list and snapshot `pending & drop` of
+//!    each page (exactly the values this sweep drops);
+//! 2. outside any operation, drop those values: destructors are user code
+//!    and may allocate, clone and drop `Gc`s. The objects are detached from
+//!    the live graph, so no collector reads them meanwhile;
+//! 3. in a heap operation, clear their `drop` bits and [`reclaim`] the page.
+//!
+//! Sweeps of one list never overlap: a thread's own list is swept by that
+//! thread only (nested sweeps from destructors are skipped), and orphans
+//! under `ORPHAN_SWEEP`, taken with `try_lock` so that no thread ever waits
+//! for another's destructors.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+use crate::heap::chunk;
+use crate::heap::orphans::ORPHANS;
+use crate::heap::page::{PageFlag, PageKind, PagePtr};
+use crate::mutator::{self, Role, VALUES_PENDING};
+use crate::ptr::header::GcHeader;
+use crate::sync::raw::Ordering::Relaxed;
+
+/// Serialises sweeps of the orphan pages.
+static ORPHAN_SWEEP: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
+type Panic = Box<dyn Any + Send>;
+
+/// What [`reclaim`] freed.
+#[derive(Default)]
+pub(crate) struct Reclaimed {
+    pub(crate) objects: usize,
+    pub(crate) bytes: usize,
+    /// The page is large and its object was freed: the caller must unlist
+    /// it and release its memory.
+    pub(crate) large_page_free: bool,
+}
+
+impl Reclaimed {
+    pub(crate) fn add(&mut self, other: Reclaimed) {
+        self.objects += other.objects;
+        self.bytes += other.bytes;
+        self.large_page_free |= other.large_page_free;
+    }
+}
+
+/// Frees the pending slots of `page` whose value is gone (or never needed
+/// dropping) and whose strong and weak counts are both zero: nothing can
+/// touch their headers any more.
+///
+/// Call inside a heap operation by the page's owner (or orphan sweeper), or
+/// as the collector with the world stopped.
+pub(crate) fn reclaim(page: PagePtr) -> Reclaimed {
+    let mut freed = Reclaimed::default();
+    for w in 0..page.bitmap_words() {
+        let mut candidates =
+            page.pending_word(w).load(Relaxed) & !page.drop_word(w).load(Relaxed);
+        let mut free = 0;
+        while candidates != 0 {
+            let bit = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            // SAFETY: a pending slot keeps its header until freed here.
+            let header = unsafe { GcHeader::from_ptr(page.slot(w * 64 + bit)) };
+            if header.strong() == 0 && header.weak() == 0 {
+                free |= 1 << bit;
+            }
+        }
+        if free != 0 {
+            page.free_bits(w, free);
+            freed.objects += free.count_ones() as usize;
+            if page.kind() == PageKind::Large {
+                freed.large_page_free = true;
+            } else {
+                freed.bytes += free.count_ones() as usize * page.slot_size();
+            }
+        }
+    }
+    freed
+}
+
+/// The values one sweep drops: per page, `(word, bits)` of `pending & drop`.
+type Batch = Vec<(PagePtr, Vec<(usize, u64)>)>;
+
+/// Takes `pages` (step 1). Call inside a heap operation.
+fn snapshot(pages: Vec<PagePtr>) -> Batch {
+    pages
+        .into_iter()
+        .map(|page| {
+            page.set_flag(PageFlag::Pending, false);
+            let words = (0..page.bitmap_words())
+                .filter_map(|w| {
+                    let bits =
+                        page.pending_word(w).load(Relaxed) & page.drop_word(w).load(Relaxed);
+                    (bits != 0).then_some((w, bits))
+                })
+                .collect();
+            (page, words)
+        })
+        .collect()
+}
+
+/// Drops the values of `batch` (step 2); returns the first panic.
+fn drop_values(batch: &Batch) -> Option<Panic> {
+    let mut first_panic = None;
+    for (page, words) in batch {
+        let slot_size = page.slot_size();
+        for &(w, mut bits) in words {
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let object = page.slot(index);
+                // SAFETY: a pending object whose value is not dropped yet (its
+                // `drop` bit was set in the snapshot, and only this sweep,
+                // which never overlaps another of this list, clears it).
+                let header = unsafe { GcHeader::from_ptr(object) };
+                if let Some(drop_value) = header.vtable().drop {
+                    // SAFETY: each dead value is dropped exactly once, here,
+                    // on its home thread (or, for orphans, any thread: they
+                    // are `Send + Sync`).
+                    let result = catch_unwind(AssertUnwindSafe(|| unsafe {
+                        drop_value(object.cast(), slot_size)
+                    }));
+                    if let Err(payload) = result {
+                        first_panic.get_or_insert(payload);
+                    }
+                }
+            }
+        }
+    }
+    first_panic
+}
+
+/// Clears the dropped values' `drop` bits (step 3, first half).
+fn clear_drop_bits(batch: &Batch) {
+    for (page, words) in batch {
+        for &(w, bits) in words {
+            let word = page.drop_word(w);
+            word.store(word.load(Relaxed) & !bits, Relaxed);
+        }
+    }
+}
+
+/// Drops the calling thread's pending values; returns the first destructor
+/// panic. Skipped (and re-requested) inside another sweep of this thread.
+pub(crate) fn sweep_current_thread() -> Option<Panic> {
+    let Some(_sweeping) = Role::Sweeping.take() else {
+        mutator::current(|m| m.request(VALUES_PENDING));
+        return None;
+    };
+    let mut first_panic = None;
+    loop {
+        let batch = mutator::heap_op(|m| {
+            // SAFETY: inside an operation on the owner thread (access rule 1).
+            let pages = core::mem::take(unsafe { m.pending() });
+            debug_assert!(pages.iter().all(|p| p.owner() == m.id()), "rudo-gc: foreign page in a pending list");
+            snapshot(pages)
+        });
+        if batch.is_empty() {
+            return first_panic;
+        }
+        let panic = drop_values(&batch);
+        first_panic = first_panic.or(panic);
+        mutator::heap_op(|m| {
+            clear_drop_bits(&batch);
+            // SAFETY: inside an operation on the owner thread (access rule 1).
+            let heap = unsafe { m.heap() };
+            for (page, _) in &batch {
+                let freed = reclaim(*page);
+                heap.note_freed(freed.bytes, freed.objects);
+                if freed.large_page_free {
+                    heap.forget_large(*page);
+                    // SAFETY: the object is freed and nothing references it;
+                    // the heap no longer lists the page.
+                    unsafe { chunk::free_large(*page) };
+                } else if freed.objects > 0 {
+                    heap.make_available(*page);
+                }
+            }
+        });
+    }
+}
+
+/// Drops the pending values of orphan pages, unless another thread is at it.
+fn sweep_orphans() -> Option<Panic> {
+    let _sweeping = ORPHAN_SWEEP.try_lock()?;
+    let mut first_panic = None;
+    loop {
+        let batch = mutator::op(false, || {
+            let pages = core::mem::take(&mut ORPHANS.lock().pending);
+            debug_assert!(pages.iter().all(|p| p.owner() == 0), "rudo-gc: owned page in the orphan pending list");
+            snapshot(pages)
+        });
+        if batch.is_empty() {
+            return first_panic;
+        }
+        let panic = drop_values(&batch);
+        first_panic = first_panic.or(panic);
+        let large_freed = mutator::op(false, || {
+            clear_drop_bits(&batch);
+            let mut orphans = ORPHANS.lock();
+            let mut freed = Vec::new();
+            for (page, _) in &batch {
+                if reclaim(*page).large_page_free {
+                    orphans.large.retain(|p| p != page);
+                    freed.push(*page);
+                }
+            }
+            freed
+        });
+        for page in large_freed {
+            // SAFETY: the object is freed and nothing references it; the
+            // orphan list no longer holds the page.
+            unsafe { chunk::free_large(page) };
+        }
+    }
+}
+
+/// Drops the calling thread's pending values, if it still has a heap.
+pub(crate) fn sweep_own_if_registered() -> Option<Panic> {
+    if mutator::current(|_| ()).is_some() {
+        sweep_current_thread()
+    } else {
+        None
+    }
+}
+
+/// The sweeps a collecting thread runs after releasing the world: its own
+/// pending values (if it still has a heap), then the orphans'.
+pub(crate) fn sweep_after_collection() -> Option<Panic> {
+    let own = sweep_own_if_registered();
+    let orphans = sweep_orphans();
+    own.or(orphans)
+}
+
+/// Drops the dead values a collection left for the calling thread, and those
+/// of exited threads' pages.
+///
+/// Dead values are dropped on the thread that allocated them: after a
+/// collection that thread runs them at its next allocation. A thread that
+/// stops allocating (a worker about to park, a thread blocked on a queue)
+/// calls this to release them now; the tokio adapter calls it when a worker
+/// parks. Calling it from a destructor run by a sweep does nothing.
+///
+/// # Panics
+///
+/// Resumes the first panic of a destructor, after every value was dropped.
+///
+/// # Examples
+///
+/// ```
+/// use rudo_gc::{Gc, collect, sweep_pending};
+///
+/// let value = Gc::new(String::from("dropped on this thread"));
+/// let handle = std::thread::spawn(move || {
+///     drop(value); // the last reference is released on another thread
+///     rudo_gc::collect();
+/// });
+/// handle.join().unwrap();
+/// // The `String` is dropped here, on the thread that allocated it.
+/// sweep_pending();
+/// ```
+pub fn sweep_pending() {
+    if mutator::current(|_| ()).is_none() {
+        return;
+    }
+    if let Some(payload) = sweep_after_collection() {
+        resume_unwind(payload);
+    }
+}

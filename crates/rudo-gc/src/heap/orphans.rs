@@ -1,0 +1,61 @@
+//! Orphaned pages: what is left of the heaps of exited threads.
+//!
+//! When a thread exits it collects (so its own garbage dies on its own
+//! thread), drops its dead values and releases its empty pages. Objects still
+//! alive after that are referenced from other threads, so their types are
+//! `Send + Sync` (a `Gc<T>` crosses threads only then). Their pages become
+//! orphans: owned by no thread, never allocated into, collected by every
+//! major collection, and their dead values may be dropped by any thread
+//! (`gc::sweep`).
+//!
+//! Access rule: the lists are locked only inside a heap operation or by a
+//! collector while the world is stopped, so the lock is never held across a
+//! wait for the world.
+
+use super::chunk;
+use super::local::LocalHeap;
+use super::page::{PageFlag, PagePtr};
+
+/// The pages of exited threads.
+pub(crate) struct Orphans {
+    /// Small pages holding objects.
+    pub(crate) small: Vec<PagePtr>,
+    /// Large pages.
+    pub(crate) large: Vec<PagePtr>,
+    /// Pages with dead values to drop.
+    pub(crate) pending: Vec<PagePtr>,
+}
+
+/// The orphan lists (access rule above).
+pub(crate) static ORPHANS: parking_lot::Mutex<Orphans> = parking_lot::Mutex::new(Orphans {
+    small: Vec::new(),
+    large: Vec::new(),
+    pending: Vec::new(),
+});
+
+/// Turns an exiting thread's heap into orphans. Call inside a heap operation
+/// of the owner thread; `pending` are its pages with values still to drop.
+pub(crate) fn orphan_heap(heap: &mut LocalHeap, pending: Vec<PagePtr>) {
+    heap.reset_caches();
+    heap.take_young();
+    let empty = heap.after_major();
+    chunk::release_pages(&empty);
+    for list in heap.avail_lists() {
+        list.clear();
+    }
+    let small: Vec<PagePtr> = heap.small.drain(..).collect();
+    let large: Vec<PagePtr> = heap.large.drain(..).collect();
+    if small.is_empty() && large.is_empty() {
+        return;
+    }
+    for &page in small.iter().chain(&large) {
+        page.set_owner(0);
+        for flag in [PageFlag::Available, PageFlag::Young] {
+            page.set_flag(flag, false);
+        }
+    }
+    let mut orphans = ORPHANS.lock();
+    orphans.small.extend(small);
+    orphans.large.extend(large);
+    orphans.pending.extend(pending);
+}

@@ -1,0 +1,256 @@
+//! The calling thread's mutator record and the heap-operation entry points.
+//!
+//! Lifecycle of a thread:
+//!
+//! 1. *Unregistered* until its first heap operation, which creates the
+//!    `RECORD` thread-local (registering its destructor) and adds the record
+//!    to the registry the collector scans.
+//! 2. *Registered*: operations take the fast path through `CURRENT`, a
+//!    constant-initialised thread-local without destructor (always
+//!    accessible, one load).
+//! 3. *Exited*, once `RECORD`'s destructor ran: it collected, dropped the
+//!    thread's dead values, turned its remaining pages into orphans and left
+//!    the registry. Thread-locals destroyed after it may still drop `Gc`s;
+//!    such operations hold the collection lock instead of the handshake
+//!    (no collection can be running meanwhile). Allocating panics.
+//!
+//! `RECORD` is created by the thread's first heap operation, so thread-locals
+//! that first store a `Gc` after that are destroyed before it (destructors
+//! run in reverse order of registration on every supported platform; tested
+//! in `tests/thread_exit.rs`).
+
+use core::cell::Cell;
+use std::sync::Arc;
+
+use super::WORLD;
+use super::record::Mutator;
+use crate::sync::raw::{AtomicUsize, Ordering::Relaxed};
+
+/// Registered records, scanned by collectors.
+static REGISTRY: parking_lot::Mutex<Vec<Arc<Mutator>>> = parking_lot::Mutex::new(Vec::new());
+/// Heap ids (0 is "no owner": free and orphaned pages).
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+/// A thread without a record released a count.
+static TEARDOWN_DIRTY: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+thread_local! {
+    /// The registered record (null before registration and after exit).
+    static CURRENT: Cell<*const Mutator> = const { Cell::new(core::ptr::null()) };
+    /// The record's destructor has run.
+    static EXITED: Cell<bool> = const { Cell::new(false) };
+    /// What the thread is doing for the collector (`Role` bits).
+    static ROLES: Cell<u8> = const { Cell::new(0) };
+    /// Owns the record; its destructor is the thread-exit path.
+    static RECORD: Record = Record::register();
+}
+
+struct Record(Arc<Mutator>);
+
+impl Record {
+    fn register() -> Record {
+        let id = NEXT_ID.fetch_add(1, Relaxed);
+        let record = Arc::new(Mutator::new(id, light_fence_available()));
+        REGISTRY.lock().push(Arc::clone(&record));
+        CURRENT.with(|c| c.set(Arc::as_ptr(&record)));
+        Record(record)
+    }
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        let record = &self.0;
+        crate::gc::thread_exit(record);
+        op(false, || {
+            REGISTRY.lock().retain(|m| !Arc::ptr_eq(m, record));
+            // SAFETY: inside an operation on the owner thread (access rule 1
+            // of `record`), and no other reference to the heap is alive.
+            let (heap, pending) = unsafe { (record.heap(), record.pending()) };
+            crate::heap::orphan_heap(heap, core::mem::take(pending));
+        });
+        CURRENT.with(|c| c.set(core::ptr::null()));
+        EXITED.with(|e| e.set(true));
+    }
+}
+
+/// Whether the light mutator fence is available (`sync::barrier`).
+pub(crate) fn light_fence_available() -> bool {
+    crate::sync::barrier::light_available()
+}
+
+/// A snapshot of the registered records.
+pub(crate) fn registered() -> Vec<Arc<Mutator>> {
+    REGISTRY.lock().clone()
+}
+
+/// Runs `f` with the calling thread's record, registering it if needed;
+/// `None` once the thread is exiting.
+pub(crate) fn current<R>(f: impl FnOnce(&Mutator) -> R) -> Option<R> {
+    let m = CURRENT.with(Cell::get);
+    if m.is_null() {
+        if EXITED.with(Cell::get) {
+            return None;
+        }
+        return RECORD.try_with(|r| f(&r.0)).ok();
+    }
+    // SAFETY: a non-null `CURRENT` points to this thread's record, which
+    // `RECORD` keeps alive until it resets `CURRENT`.
+    Some(f(unsafe { &*m }))
+}
+
+/// Records a count decrement or root release outside [`op`]'s own flag.
+pub(crate) fn mark_dirty() {
+    if current(Mutator::mark_dirty).is_none() {
+        TEARDOWN_DIRTY.store(true, Relaxed);
+    }
+}
+
+/// Returns and clears the flag set by operations of exited threads.
+pub(crate) fn take_teardown_dirty() -> bool {
+    TEARDOWN_DIRTY.swap(false, Relaxed)
+}
+
+/// Leaves the operation when dropped, also on unwind.
+struct OpGuard<'a>(&'a Mutator);
+
+impl Drop for OpGuard<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        WORLD.exit(&self.0.flag);
+    }
+}
+
+/// Runs `f` as a heap operation (architecture, section 4). `dirty`: the
+/// operation releases a count or a root, so the next collection must run.
+///
+/// `f` must be a few instructions that never run user code, never block and
+/// never start another operation.
+#[inline(always)]
+pub(crate) fn op<R>(dirty: bool, f: impl FnOnce() -> R) -> R {
+    let m = CURRENT.with(Cell::get);
+    if !m.is_null() {
+        // SAFETY: as in `current`.
+        let m = unsafe { &*m };
+        if WORLD.try_enter(&m.flag, m.light_fence()) {
+            let _guard = OpGuard(m);
+            if dirty {
+                m.mark_dirty();
+            }
+            return f();
+        }
+    }
+    op_slow(dirty, false, |_| f())
+}
+
+/// Runs `f` as a heap operation that needs the thread heap (allocation).
+///
+/// # Panics
+///
+/// Panics if the thread's heap is already destroyed (thread-local
+/// destructors running after it).
+#[inline(always)]
+pub(crate) fn heap_op<R>(f: impl FnOnce(&Mutator) -> R) -> R {
+    let m = CURRENT.with(Cell::get);
+    if !m.is_null() {
+        // SAFETY: as in `current`.
+        let m = unsafe { &*m };
+        if WORLD.try_enter(&m.flag, m.light_fence()) {
+            let _guard = OpGuard(m);
+            return f(m);
+        }
+    }
+    op_slow(false, true, |m| {
+        f(m.expect("op_slow hands heap operations a record"))
+    })
+}
+
+#[cold]
+#[inline(never)]
+fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) -> R) -> R {
+    loop {
+        let m = CURRENT.with(Cell::get);
+        if m.is_null() {
+            if !EXITED.with(Cell::get) && RECORD.try_with(|_| ()).is_ok() {
+                continue; // registered just now
+            }
+            if needs_heap {
+                teardown_panic();
+            }
+            // No record any more: exclude collections with their lock.
+            let _lock = crate::gc::collection_lock();
+            if dirty {
+                TEARDOWN_DIRTY.store(true, Relaxed);
+            }
+            return f(None);
+        }
+        if Role::Tracing.is_set() {
+            trace_misuse_panic();
+        }
+        WORLD.wait();
+        // SAFETY: as in `current`.
+        let m = unsafe { &*m };
+        if WORLD.try_enter(&m.flag, m.light_fence()) {
+            let _guard = OpGuard(m);
+            if dirty {
+                m.mark_dirty();
+            }
+            return f(Some(m));
+        }
+    }
+}
+
+#[cold]
+fn teardown_panic() -> ! {
+    panic!(
+        "rudo-gc: cannot allocate a Gc on this thread because its heap has already been \
+         destroyed (thread-local destructors are running); allocate before thread exit"
+    )
+}
+
+#[cold]
+fn trace_misuse_panic() -> ! {
+    panic!(
+        "rudo-gc: the heap was used while the collector was tracing it; `Trace::trace` must \
+         not allocate, drop or upgrade GC pointers, borrow cells mutably or create handles"
+    )
+}
+
+/// What a thread is doing for the collector.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub(crate) enum Role {
+    /// Running a collection (trace phase through its own sweep): nested
+    /// collection requests are skipped.
+    Collecting = 1,
+    /// Holding the world stopped: heap operations would wait for ourselves,
+    /// so they panic instead.
+    Tracing = 2,
+    /// Dropping dead values: nested sweeps are skipped.
+    Sweeping = 4,
+}
+
+impl Role {
+    /// Whether the calling thread has this role.
+    pub(crate) fn is_set(self) -> bool {
+        ROLES.with(|r| r.get() & self as u8 != 0)
+    }
+
+    /// Takes the role for the guard's lifetime; `None` if already held.
+    pub(crate) fn take(self) -> Option<RoleGuard> {
+        ROLES.with(|r| {
+            let v = r.get();
+            (v & self as u8 == 0).then(|| {
+                r.set(v | self as u8);
+                RoleGuard(self)
+            })
+        })
+    }
+}
+
+/// Holds a [`Role`]; gives it up when dropped (also on unwind).
+pub(crate) struct RoleGuard(Role);
+
+impl Drop for RoleGuard {
+    fn drop(&mut self) {
+        ROLES.with(|r| r.set(r.get() & !(self.0 as u8)));
+    }
+}

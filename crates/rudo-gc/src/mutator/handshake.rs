@@ -1,0 +1,154 @@
+//! The heap-operation handshake between mutators and the collector
+//! (architecture, section 4), as a state machine.
+//!
+//! ```text
+//!  mutator                                   collector (one at a time)
+//!  -------                                   ---------
+//!  IDLE                                      RUNNING
+//!   | enter: in_op = 1; FENCE                 | stop: collecting = 1; FENCE
+//!   |        collecting?  -- yes --> WAIT      |       for each mutator: wait until in_op == 0
+//!   |                                  |       v
+//!   v                                  |     STOPPED: no mutator is in an operation,
+//!  IN_OP: a few instructions,          |       none can enter one; the collector
+//!   |     never user code, never       |       reads and writes counts, bitmaps,
+//!   |     blocking on a user lock      |       handle slots and thread heaps
+//!   | exit: in_op = 0 (Release)        |       | release: collecting = 0 (Release);
+//!   v                                  |       |          open the gate
+//!  IDLE   <-- gate opens, retry enter -+       v
+//!                                            RUNNING
+//! ```
+//!
+//! Why it is safe: the two FENCEs form a Dekker pair (`SeqCst` fences, or a
+//! compiler fence on the mutator's side paired with `membarrier` on the
+//! collector's; see `sync::barrier`). Either the collector's load sees
+//! `in_op == 1` and waits for the operation to finish, or the mutator's load
+//! sees `collecting == 1` and backs out before touching anything. So no heap
+//! operation overlaps the collector's STOPPED phase.
+//!
+//! Visibility: a mutator's `in_op = 0` (Release) is read by the collector's
+//! wait (Acquire), so everything an operation wrote is visible to the
+//! collector; the collector's `collecting = 0` (Release) is read by the
+//! mutator's check (Acquire), so everything the collector wrote is visible to
+//! the next operation.
+//!
+//! Progress: an operation never blocks on anything a collector holds while
+//! it waits (operations take only internal locks the collector takes after
+//! the wait, never user locks), so the collector's wait is bounded by the
+//! length of one operation per thread.
+
+use crate::sync::{AtomicBool, Gate, Ordering, backoff, barrier};
+
+/// A mutator's half of the handshake: whether it is inside a heap operation.
+pub(crate) struct OpFlag {
+    in_op: AtomicBool,
+}
+
+impl OpFlag {
+    /// A mutator outside any operation.
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> OpFlag {
+        OpFlag {
+            in_op: AtomicBool::new(false),
+        }
+    }
+
+    /// A mutator outside any operation (`loom` model).
+    #[cfg(loom)]
+    pub(crate) fn new() -> OpFlag {
+        OpFlag {
+            in_op: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The collector's half: the `collecting` flag and the gate mutators wait at
+/// while it is set.
+pub(crate) struct World {
+    collecting: AtomicBool,
+    gate: Gate,
+}
+
+impl World {
+    /// A running world (usable in a `static`).
+    #[cfg(not(loom))]
+    pub(crate) const fn new() -> World {
+        World {
+            collecting: AtomicBool::new(false),
+            gate: Gate::new(),
+        }
+    }
+
+    /// A running world (`loom` model).
+    #[cfg(loom)]
+    pub(crate) fn new() -> World {
+        World {
+            collecting: AtomicBool::new(false),
+            gate: Gate::new(),
+        }
+    }
+
+    /// Tries to enter a heap operation; false if a collection is stopping or
+    /// has stopped the world (call [`wait`](World::wait), then retry).
+    /// `light` selects the mutator fence (`sync::barrier`).
+    #[inline(always)]
+    pub(crate) fn try_enter(&self, flag: &OpFlag, light: bool) -> bool {
+        debug_assert!(
+            !flag.in_op.load(Ordering::Relaxed),
+            "rudo-gc: heap operations do not nest"
+        );
+        flag.in_op.store(true, Ordering::Relaxed);
+        barrier::mutator_fence(light);
+        // Ordering: Acquire pairs with the Release in `release`: the
+        // operation sees everything the last collection wrote.
+        if self.collecting.load(Ordering::Acquire) {
+            flag.in_op.store(false, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Leaves a heap operation.
+    #[inline(always)]
+    pub(crate) fn exit(&self, flag: &OpFlag) {
+        // Ordering: Release pairs with the Acquire in `wait_idle`: the
+        // collector sees everything the operation wrote.
+        flag.in_op.store(false, Ordering::Release);
+    }
+
+    /// Blocks until the running collection releases the world.
+    #[cold]
+    pub(crate) fn wait(&self) {
+        self.gate
+            .wait_while(|| self.collecting.load(Ordering::Acquire));
+    }
+
+    /// Starts stopping the world: from here on no mutator can enter an
+    /// operation. The caller must be the only collector (it holds the
+    /// collection lock), then call [`wait_idle`](World::wait_idle) for every
+    /// registered mutator, and finally [`release`](World::release).
+    ///
+    /// Mutators registered after this call cannot be in an operation: their
+    /// first attempt sees `collecting`.
+    pub(crate) fn begin_stop(&self) {
+        let was = self.collecting.swap(true, Ordering::Relaxed);
+        assert!(!was, "rudo-gc: two collectors stopped the world at once");
+        barrier::collector_fence();
+    }
+
+    /// Waits until `flag`'s mutator is outside any operation.
+    pub(crate) fn wait_idle(&self, flag: &OpFlag) {
+        let mut round = 0;
+        // Ordering: Acquire pairs with the Release in `exit`.
+        while flag.in_op.load(Ordering::Acquire) {
+            backoff(&mut round);
+        }
+    }
+
+    /// Releases the world: waiting mutators retry their operations.
+    pub(crate) fn release(&self) {
+        // Ordering: Release pairs with the Acquire in `try_enter`.
+        self.collecting.store(false, Ordering::Release);
+        self.gate.open();
+    }
+
+}

@@ -1,0 +1,33 @@
+//! Mutators: every thread that uses the heap has a registered record the
+//! collector coordinates with (architecture, section 4).
+//!
+//! - [`handshake`]: the heap-operation protocol, a small state machine
+//!   model-checked with `loom` (`cargo xtask loom`).
+//! - `record`: the per-thread record (operation flag, thread heap, handle
+//!   slots, pending destruction work).
+//! - `current`: the calling thread's record (created on its first heap
+//!   operation, removed by a thread-local destructor), and the entry points
+//!   [`op`] and [`heap_op`] that bracket every heap operation.
+//!
+//! Under `cfg(loom)` only the handshake is built, with the models.
+
+pub(crate) mod handshake;
+#[cfg(all(test, loom))]
+mod loom_models;
+
+#[cfg(not(loom))]
+mod current;
+#[cfg(not(loom))]
+mod record;
+
+#[cfg(not(loom))]
+pub(crate) use current::{
+    Role, RoleGuard, current, heap_op, light_fence_available, mark_dirty, op, registered,
+    take_teardown_dirty,
+};
+#[cfg(not(loom))]
+pub(crate) use record::{BUDGET_SPENT, Mutator, VALUES_PENDING};
+
+/// The process's one world: the flag a collector raises and mutators check.
+#[cfg(not(loom))]
+pub(crate) static WORLD: handshake::World = handshake::World::new();

@@ -1,0 +1,153 @@
+//! The mutator record: what the collector needs of one thread, shared
+//! between that thread and whichever thread collects.
+//!
+//! Access rule (the handshake's contract, see `handshake`): the thread heap
+//! and the pending-page list in a record are touched only
+//!
+//! 1. by the record's own thread, inside a heap operation, or
+//! 2. by the collector, while the world is stopped.
+//!
+//! The handshake makes these two exclusive, so the `UnsafeCell`s need no
+//! lock. Everything else in the record is atomic.
+
+use core::cell::UnsafeCell;
+use std::sync::Arc;
+
+use super::handshake::OpFlag;
+use crate::heap::ThreadControlBlock;
+use crate::heap::local::LocalHeap;
+use crate::heap::page::PagePtr;
+use crate::sync::raw::{AtomicU32, Ordering::Relaxed};
+
+/// `attention` bit: this thread spent its young allocation budget.
+pub(crate) const BUDGET_SPENT: u32 = 1;
+/// `attention` bit: a collection left dead values for this thread to drop.
+pub(crate) const VALUES_PENDING: u32 = 2;
+/// `flags` bit: a count was decremented or a root released since the last
+/// collection.
+const DIRTY: u32 = 1;
+/// `flags` bit: enter operations with a full fence (see `sync::barrier`).
+const FULL_FENCE: u32 = 2;
+
+/// One thread's record.
+pub(crate) struct Mutator {
+    /// The handshake flag: inside a heap operation.
+    pub(crate) flag: OpFlag,
+    /// `DIRTY` and `FULL_FENCE`.
+    flags: AtomicU32,
+    /// Work for the thread after its current operation (`BUDGET_SPENT`,
+    /// `VALUES_PENDING`).
+    attention: AtomicU32,
+    /// The thread's allocation state (access rule above).
+    heap: UnsafeCell<LocalHeap>,
+    /// Pages of this heap holding dead values to drop (access rule above).
+    pending: UnsafeCell<Vec<PagePtr>>,
+    /// The thread's handle slots.
+    tcb: Arc<ThreadControlBlock>,
+    /// Heap id: the `owner` of this thread's pages.
+    id: usize,
+}
+
+// SAFETY: the `UnsafeCell`s follow the access rule of this module, which the
+// handshake makes exclusive across threads; all other fields are atomics or
+// immutable.
+unsafe impl Sync for Mutator {}
+// SAFETY: as above; the record moves between threads only inside `Arc`s.
+unsafe impl Send for Mutator {}
+
+impl Mutator {
+    /// A record for the calling thread, whose pages will carry `id`.
+    pub(crate) fn new(id: usize, light_fence: bool) -> Mutator {
+        Mutator {
+            flag: OpFlag::new(),
+            flags: AtomicU32::new(if light_fence { 0 } else { FULL_FENCE }),
+            attention: AtomicU32::new(0),
+            heap: UnsafeCell::new(LocalHeap::new(id)),
+            pending: UnsafeCell::new(Vec::new()),
+            tcb: Arc::new(ThreadControlBlock::new()),
+            id,
+        }
+    }
+
+    /// The heap id of this thread's pages.
+    pub(crate) fn id(&self) -> usize {
+        self.id
+    }
+
+    /// The thread's control block (handle slots).
+    pub(crate) fn tcb(&self) -> &Arc<ThreadControlBlock> {
+        &self.tcb
+    }
+
+    /// The thread heap.
+    ///
+    /// # Safety
+    ///
+    /// Only under the access rule of this module, and with no other reference
+    /// from this function alive.
+    #[allow(clippy::mut_from_ref)]
+    #[inline(always)]
+    pub(crate) unsafe fn heap(&self) -> &mut LocalHeap {
+        // SAFETY: caller contract (exclusive by the handshake).
+        unsafe { &mut *self.heap.get() }
+    }
+
+    /// The list of pages with dead values to drop.
+    ///
+    /// # Safety
+    ///
+    /// As for [`heap`](Mutator::heap).
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn pending(&self) -> &mut Vec<PagePtr> {
+        // SAFETY: caller contract.
+        unsafe { &mut *self.pending.get() }
+    }
+
+    /// Whether operations may use the light fence.
+    #[inline(always)]
+    pub(crate) fn light_fence(&self) -> bool {
+        self.flags.load(Relaxed) & FULL_FENCE == 0
+    }
+
+    /// Makes this thread enter operations with a full fence (always correct;
+    /// used to measure what the light fence saves).
+    pub(crate) fn force_full_fence(&self, on: bool) {
+        if on {
+            self.flags.fetch_or(FULL_FENCE, Relaxed);
+        } else if super::light_fence_available() {
+            self.flags.fetch_and(!FULL_FENCE, Relaxed);
+        }
+    }
+
+    /// Records a decrement or root release (the next collection must run).
+    #[inline(always)]
+    pub(crate) fn mark_dirty(&self) {
+        // Test first: the store would take the cache line exclusive on every
+        // drop, and usually the flag is already set.
+        if self.flags.load(Relaxed) & DIRTY == 0 {
+            self.flags.fetch_or(DIRTY, Relaxed);
+        }
+    }
+
+    /// Returns and clears the dirty flag (collector, while stopped).
+    pub(crate) fn take_dirty(&self) -> bool {
+        self.flags.fetch_and(!DIRTY, Relaxed) & DIRTY != 0
+    }
+
+    /// Asks the thread to do `bits` after its current operation.
+    #[inline]
+    pub(crate) fn request(&self, bits: u32) {
+        self.attention.fetch_or(bits, Relaxed);
+    }
+
+    /// Whether any work was requested.
+    #[inline(always)]
+    pub(crate) fn needs_attention(&self) -> bool {
+        self.attention.load(Relaxed) != 0
+    }
+
+    /// Takes the requested work.
+    pub(crate) fn take_attention(&self) -> u32 {
+        self.attention.swap(0, Relaxed)
+    }
+}

@@ -1,0 +1,54 @@
+//! The one place the core takes its synchronisation primitives from.
+//!
+//! Two families:
+//!
+//! - [`raw`]: atomics that live *inside heap memory* (page headers, object
+//!   headers, bitmaps) or in `static` tables. They are cast from raw bytes, so
+//!   they must be the plain `core` atomics even under `loom`.
+//! - The protocol primitives at this module's top level: the
+//!   mutator/collector handshake state (atomics, fences, the gate threads wait
+//!   at, `UnsafeCell`). Under `cfg(loom)` they come from `loom`, so the thread
+//!   protocol can be model-checked. Model: tokio's `tokio/src/loom/mod.rs`.
+
+pub(crate) mod barrier;
+mod gate;
+
+pub(crate) use gate::Gate;
+
+/// Atomics embedded in heap memory or statics; never switched to `loom`.
+pub(crate) mod raw {
+    pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+}
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, Ordering, compiler_fence, fence};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, Ordering, fence};
+
+/// `loom` has no compiler fence: under it, a light barrier is a full one.
+#[cfg(loom)]
+pub(crate) fn compiler_fence(order: Ordering) {
+    fence(order);
+}
+
+/// Lets other threads run while this one waits for them (a real yield, or a
+/// `loom` scheduling point).
+pub(crate) fn yield_now() {
+    #[cfg(not(loom))]
+    std::thread::yield_now();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}
+
+/// Backs off inside a short wait: a few spins, then yields to the scheduler.
+pub(crate) fn backoff(round: &mut u32) {
+    if *round < 6 && !cfg!(loom) {
+        for _ in 0..(1 << *round) {
+            core::hint::spin_loop();
+        }
+        *round += 1;
+    } else {
+        yield_now();
+    }
+}
