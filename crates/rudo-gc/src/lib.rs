@@ -79,27 +79,43 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Under `cfg(loom)` only the thread protocol and its models are built
+// (`cargo xtask loom`); the heap uses process-wide statics loom cannot model.
+#[cfg(not(loom))]
 mod cell;
+#[cfg(not(loom))]
 mod gc;
+#[cfg(not(loom))]
 pub mod handles;
+#[cfg(not(loom))]
 pub mod heap;
 mod mutator;
+#[cfg(not(loom))]
 mod ptr;
 mod sync;
+#[cfg(not(loom))]
 mod trace;
 
+#[cfg(not(loom))]
 pub use cell::{
     BorrowError, BorrowMutError, GcCell, GcMutex, GcMutexGuard, GcRef, GcRefMut, GcRwLock,
     GcRwLockReadGuard, GcRwLockWriteGuard,
 };
+#[cfg(not(loom))]
 pub use gc::config::{GcConfig, config, set_config};
+#[cfg(not(loom))]
 pub use gc::stats::{GcStats, PhaseTimes, stats};
+#[cfg(not(loom))]
 pub use gc::sweep::sweep_pending;
+#[cfg(not(loom))]
 pub use gc::{collect, collect_minor};
+#[cfg(not(loom))]
 pub use ptr::{Gc, Weak};
+#[cfg(not(loom))]
 pub use trace::{GcFree, Trace, Visitor};
 
 /// Not part of the API: hooks for the crate's own benchmarks.
+#[cfg(not(loom))]
 #[doc(hidden)]
 pub mod __private {
     /// Makes the calling thread enter heap operations with a full `SeqCst`
@@ -123,9 +139,9 @@ struct ReadmeDoctests;
 /// Derives [`Trace`](trait@Trace). See the `rudo-gc-derive` crate for options
 /// (`#[gc(skip)]`, `#[gc(crate = "...")]`, `#[gc(bound = "...")]`,
 /// `#[gc(unsafe_drop)]`).
-#[cfg(feature = "derive")]
+#[cfg(all(feature = "derive", not(loom)))]
 pub use rudo_gc_derive::Trace;
 
 /// Derives [`GcFree`](trait@GcFree), checking that every field is `GcFree`.
-#[cfg(feature = "derive")]
+#[cfg(all(feature = "derive", not(loom)))]
 pub use rudo_gc_derive::GcFree;

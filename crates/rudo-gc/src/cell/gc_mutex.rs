@@ -100,7 +100,10 @@ impl<T: ?Sized> GcMutex<T> {
     /// Sets the collector's flag for the lock the caller just took.
     fn guard(&self) -> GcMutexGuard<'_, T> {
         let flagged = crate::mutator::op(false, || self.flag.try_write());
-        assert!(flagged, "rudo-gc: a GcMutex's flag was set while it was unlocked");
+        assert!(
+            flagged,
+            "rudo-gc: a GcMutex's flag was set while it was unlocked"
+        );
         GcMutexGuard {
             mutex: self,
             _not_send: PhantomData,

@@ -96,7 +96,10 @@ impl<T: ?Sized> GcRwLock<T> {
     /// Sets the collector's flag for the write lock the caller just took.
     fn write_guard(&self) -> GcRwLockWriteGuard<'_, T> {
         let flagged = crate::mutator::op(false, || self.flag.try_write());
-        assert!(flagged, "rudo-gc: a GcRwLock's flag was set while it was not write-locked");
+        assert!(
+            flagged,
+            "rudo-gc: a GcRwLock's flag was set while it was not write-locked"
+        );
         GcRwLockWriteGuard {
             lock: self,
             _not_send: PhantomData,

@@ -362,10 +362,8 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
         for w in 0..page.bitmap_words() {
             let dead = page.mark_word(w).load(Relaxed);
             let pending = page.pending_word(w).load(Relaxed);
-            page.old_word(w).store(
-                page.alloc_word(w).load(Relaxed) & !dead & !pending,
-                Relaxed,
-            );
+            page.old_word(w)
+                .store(page.alloc_word(w).load(Relaxed) & !dead & !pending, Relaxed);
         }
     }
     dead_objects

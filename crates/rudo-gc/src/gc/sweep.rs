@@ -64,8 +64,7 @@ impl Reclaimed {
 pub(crate) fn reclaim(page: PagePtr) -> Reclaimed {
     let mut freed = Reclaimed::default();
     for w in 0..page.bitmap_words() {
-        let mut candidates =
-            page.pending_word(w).load(Relaxed) & !page.drop_word(w).load(Relaxed);
+        let mut candidates = page.pending_word(w).load(Relaxed) & !page.drop_word(w).load(Relaxed);
         let mut free = 0;
         while candidates != 0 {
             let bit = candidates.trailing_zeros() as usize;
@@ -100,8 +99,7 @@ fn snapshot(pages: Vec<PagePtr>) -> Batch {
             page.set_flag(PageFlag::Pending, false);
             let words = (0..page.bitmap_words())
                 .filter_map(|w| {
-                    let bits =
-                        page.pending_word(w).load(Relaxed) & page.drop_word(w).load(Relaxed);
+                    let bits = page.pending_word(w).load(Relaxed) & page.drop_word(w).load(Relaxed);
                     (bits != 0).then_some((w, bits))
                 })
                 .collect();
@@ -163,7 +161,10 @@ pub(crate) fn sweep_current_thread() -> Option<Panic> {
         let batch = mutator::heap_op(|m| {
             // SAFETY: inside an operation on the owner thread (access rule 1).
             let pages = core::mem::take(unsafe { m.pending() });
-            debug_assert!(pages.iter().all(|p| p.owner() == m.id()), "rudo-gc: foreign page in a pending list");
+            debug_assert!(
+                pages.iter().all(|p| p.owner() == m.id()),
+                "rudo-gc: foreign page in a pending list"
+            );
             snapshot(pages)
         });
         if batch.is_empty() {
@@ -197,8 +198,10 @@ fn sweep_orphans() -> Option<Panic> {
     let mut first_panic = None;
     loop {
         let batch = mutator::op(false, || {
-            let pages = core::mem::take(&mut ORPHANS.lock().pending);
-            debug_assert!(pages.iter().all(|p| p.owner() == 0), "rudo-gc: owned page in the orphan pending list");
+            let mut pages = core::mem::take(&mut ORPHANS.lock().pending);
+            // Values of a tainted thread stay undropped, for good: their
+            // pages keep the `Pending` flag so no collection lists them again.
+            pages.retain(|&page| crate::heap::orphans::may_drop_elsewhere(page));
             snapshot(pages)
         });
         if batch.is_empty() {

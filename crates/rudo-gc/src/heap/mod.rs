@@ -118,7 +118,12 @@ fn current_heap_pages() -> usize {
         // SAFETY: inside a heap operation on the owner thread.
         let heap = unsafe { m.heap() };
         let id = heap.id();
-        let pages: Vec<_> = heap.small.iter().chain(heap.large.iter()).copied().collect();
+        let pages: Vec<_> = heap
+            .small
+            .iter()
+            .chain(heap.large.iter())
+            .copied()
+            .collect();
         assert!(pages.iter().all(|p| p.owner() == id));
         pages.len()
     })

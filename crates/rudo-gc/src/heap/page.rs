@@ -121,7 +121,8 @@ pub(crate) struct PageHeader {
     /// Bytes per slot (for a large page: bytes reserved for the object, so the
     /// allocation is `first_slot + slot_size` bytes).
     slot_size: AtomicUsize,
-    /// Id of the owning thread heap; 0 for a free or orphaned page.
+    /// Id of the owning thread heap; 0 for a free page. Orphaned pages keep
+    /// the id of the thread that exited.
     owner: AtomicUsize,
     /// Epoch of the collection this page takes part in (see `gc::collect`).
     epoch: AtomicU64,
@@ -405,11 +406,6 @@ impl PagePtr {
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn owner(self) -> usize {
         self.header().owner.load(Relaxed)
-    }
-
-    /// Changes the owner (thread exit turns pages into orphans).
-    pub(crate) fn set_owner(self, owner: usize) {
-        self.header().owner.store(owner, Relaxed);
     }
 
     /// The chunk a small page belongs to.

@@ -38,6 +38,8 @@ thread_local! {
     static CURRENT: Cell<*const Mutator> = const { Cell::new(core::ptr::null()) };
     /// The record's destructor has run.
     static EXITED: Cell<bool> = const { Cell::new(false) };
+    /// After exit: the id the thread's (now orphaned) pages still carry.
+    static GHOST_ID: Cell<usize> = const { Cell::new(0) };
     /// What the thread is doing for the collector (`Role` bits).
     static ROLES: Cell<u8> = const { Cell::new(0) };
     /// Owns the record; its destructor is the thread-exit path.
@@ -61,14 +63,19 @@ impl Drop for Record {
         let record = &self.0;
         crate::gc::thread_exit(record);
         op(false, || {
-            REGISTRY.lock().retain(|m| !Arc::ptr_eq(m, record));
             // SAFETY: inside an operation on the owner thread (access rule 1
             // of `record`), and no other reference to the heap is alive.
             let (heap, pending) = unsafe { (record.heap(), record.pending()) };
             crate::heap::orphan_heap(heap, core::mem::take(pending));
         });
+        // Only now, outside the operation: a collector stopping the world
+        // must either see the operation's flag (the record is still
+        // registered) or the orphaned pages (the `loom` model
+        // `thread_exit_during_a_collection`).
+        REGISTRY.lock().retain(|m| !Arc::ptr_eq(m, record));
         CURRENT.with(|c| c.set(core::ptr::null()));
         EXITED.with(|e| e.set(true));
+        GHOST_ID.with(|g| g.set(record.id()));
     }
 }
 
@@ -179,6 +186,9 @@ fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) ->
             let _lock = crate::gc::collection_lock();
             if dirty {
                 TEARDOWN_DIRTY.store(true, Relaxed);
+                // What dies of this release may be a `!Send` value of this
+                // thread: its orphaned values must never be dropped elsewhere.
+                crate::heap::orphans::taint(GHOST_ID.with(Cell::get));
             }
             return f(None);
         }

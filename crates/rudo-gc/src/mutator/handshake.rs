@@ -150,5 +150,4 @@ impl World {
         self.collecting.store(false, Ordering::Release);
         self.gate.open();
     }
-
 }

@@ -19,6 +19,7 @@ use super::{Ordering, compiler_fence, fence};
 
 /// Whether the light mutator fence may be used: `membarrier` registration
 /// succeeded. Decided once, by the first caller.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn light_available() -> bool {
     #[cfg(all(target_os = "linux", not(miri), not(loom)))]
     {
@@ -63,7 +64,14 @@ mod linux {
     fn membarrier(cmd: libc::c_int) -> libc::c_long {
         // SAFETY: `membarrier(cmd, flags = 0, cpu_id = 0)` takes no pointers;
         // an unsupported command fails with an error code.
-        unsafe { libc::syscall(libc::SYS_membarrier, cmd, 0 as libc::c_uint, 0 as libc::c_int) }
+        unsafe {
+            libc::syscall(
+                libc::SYS_membarrier,
+                cmd,
+                0 as libc::c_uint,
+                0 as libc::c_int,
+            )
+        }
     }
 
     /// Registers the process for expedited private barriers; false when the
