@@ -12,12 +12,14 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci       everything CI runs: fmt, clippy, doc, test, miri
+  ci       everything CI runs: fmt, clippy, doc, test, loom (bounded), miri
   fmt      check formatting (cargo fmt --check)
   clippy   clippy on all targets with -D warnings
   doc      build docs with -D warnings
   test     unit, integration, doc and compile-fail tests
   miri     the core's tests under Miri (installs nightly miri if missing)
+  loom     the thread-protocol models under loom, exhaustively up to
+           LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
   bench    run the criterion benchmarks (long; not part of ci)
 ";
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
             ("clippy", clippy),
             ("doc", doc),
             ("test", test),
+            ("loom", loom_ci),
             ("miri", miri),
         ],
         Some("fmt") => vec![("fmt", fmt)],
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("doc") => vec![("doc", doc)],
         Some("test") => vec![("test", test)],
         Some("miri") => vec![("miri", miri)],
+        Some("loom") => vec![("loom", loom)],
         Some("bench") => vec![("bench", bench)],
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -202,6 +206,28 @@ fn miri(root: &Path) -> Result<(), String> {
         "-Zmiri-strict-provenance -Zmiri-disable-weak-memory-emulation",
     );
     run(c)
+}
+
+/// The `loom` models of the heap-operation handshake
+/// (`crates/rudo-gc/src/mutator/loom_models.rs`), in their own target
+/// directory so that `--cfg loom` does not invalidate the normal build.
+fn loom_with_bound(root: &Path, default_bound: &str) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["test", "-p", "rudo-gc", "--lib", "--release"]);
+    c.env("RUSTFLAGS", "--cfg loom");
+    c.env("CARGO_TARGET_DIR", root.join("target").join("loom"));
+    if env::var_os("LOOM_MAX_PREEMPTIONS").is_none() {
+        c.env("LOOM_MAX_PREEMPTIONS", default_bound);
+    }
+    run(c)
+}
+
+fn loom(root: &Path) -> Result<(), String> {
+    loom_with_bound(root, "3")
+}
+
+fn loom_ci(root: &Path) -> Result<(), String> {
+    loom_with_bound(root, "2")
 }
 
 fn bench(root: &Path) -> Result<(), String> {

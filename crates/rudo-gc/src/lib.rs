@@ -50,24 +50,34 @@
 //!
 //! - [`Gc`], [`Weak`]: pointers. `Gc<str>` and `Gc<[T]>` too.
 //! - [`Trace`], [`Visitor`], [`GcFree`]: how the collector sees your types.
-//! - [`GcCell`]: interior mutability the collector can see into.
-//! - [`collect`], [`collect_minor`], [`stats`], [`set_config`]: control and
-//!   observation.
+//! - [`GcCell`], [`GcMutex`], [`GcRwLock`]: interior mutability the
+//!   collector can see into, for one thread and across threads.
+//! - [`collect`], [`collect_minor`], [`sweep_pending`], [`stats`],
+//!   [`set_config`]: control and observation.
 //! - [`handles`]: V8-style handle scopes, rooted references with no count
 //!   traffic.
 //! - [`heap::find_gc_box`]: interior-pointer lookup.
 //!
 //! ## Threads
 //!
-//! In this version a `Gc<T>` is `!Send` and `!Sync`, like `Rc`; every thread
-//! has its own heap and [`collect`] collects the calling thread's objects.
-//! Each thread allocates from its own pages without atomics. When a thread
-//! exits, it collects its garbage; whatever is still referenced from elsewhere
-//! (for example a thread-local destroyed later) stays allocated.
+//! `Gc<T>` is `Send + Sync` when `T: Send + Sync`, like `Arc<T>`; share
+//! mutable state with [`GcMutex`] or [`GcRwLock`] ([`GcCell`] is the
+//! single-thread cell). Every thread allocates from its own pages without
+//! atomics, and [`collect`] collects the whole process. Threads are never
+//! stopped: only short *heap operations* (dropping a `Gc`, allocating,
+//! upgrading a `Weak`, borrowing a cell mutably, creating a handle) wait while
+//! a collection traces, and a thread that computes or blocks elsewhere never
+//! delays a collection. One collection runs at a time; a thread that needs one
+//! while another runs waits for it.
+//!
+//! A value is dropped on the thread that allocated it, because `T` need not be
+//! `Send`: after a collection, at that thread's next allocation, in
+//! [`sweep_pending`], or when the thread exits (which first collects). What an
+//! exited thread leaves alive is dropped by any thread once it dies.
 //!
 //! ## Destructors
 //!
-//! Dead values are dropped by the collector, on the thread that allocated them.
+//! Dead values are dropped on the thread that allocated them (see above).
 //! Their destructors run like any other code (they may allocate, clone and drop
 //! `Gc`s), except that objects dying in the same collection are destroyed in no
 //! particular order: a dead object's `Gc` fields may point to values already

@@ -1,5 +1,7 @@
-//! Auto-trait facts of the public types. Negative facts (`Gc: !Send`,
-//! `Handle: !Send`, `HandleScope: !Send`) are compile-fail tests in `tests/ui/`.
+//! Auto-trait facts of the public types. Negative facts (`Gc<Rc<_>>: !Send`,
+//! `Gc<GcCell<_>>: !Send`, `Weak<Cell<_>>: !Send`,
+//! `Gc<GcRwLock<Cell<_>>>: !Send`, `Handle: !Send`, `HandleScope: !Send`) are
+//! compile-fail tests in `tests/ui/`.
 
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
@@ -7,7 +9,9 @@ use rudo_gc::handles::{
     EscapeableHandleScope, Handle, HandleScope, MaybeHandle, SealedHandleScope,
 };
 use rudo_gc::heap::{GcBoxInfo, ThreadControlBlock};
-use rudo_gc::{BorrowError, BorrowMutError, GcCell, GcConfig, GcStats, PhaseTimes};
+use rudo_gc::{
+    BorrowError, BorrowMutError, Gc, GcCell, GcConfig, GcMutex, GcRwLock, GcStats, PhaseTimes, Weak,
+};
 
 fn send<T: Send>() {}
 fn sync<T: Sync>() {}
@@ -58,4 +62,30 @@ fn lookup_results_are_plain_values() {
     // `GcBoxInfo` carries a raw address for identity only.
     fn copy<T: Copy>() {}
     copy::<GcBoxInfo>();
+}
+
+#[test]
+fn gc_and_weak_are_send_and_sync_when_the_value_is() {
+    send::<Gc<i32>>();
+    sync::<Gc<i32>>();
+    send::<Gc<String>>();
+    sync::<Gc<[u64]>>();
+    send::<Gc<str>>();
+    send::<Weak<i32>>();
+    sync::<Weak<String>>();
+    // Thread-shared mutable state goes through the thread-safe cells.
+    send::<Gc<GcMutex<Vec<Gc<i32>>>>>();
+    sync::<Gc<GcMutex<Vec<Gc<i32>>>>>();
+    send::<Gc<GcRwLock<Vec<Gc<i32>>>>>();
+    sync::<Gc<GcRwLock<Vec<Gc<i32>>>>>();
+    // `GcMutex` needs only `Send` contents to be shared, like `Mutex`.
+    sync::<GcMutex<std::cell::Cell<i32>>>();
+    send::<Gc<GcMutex<std::cell::Cell<i32>>>>();
+}
+
+#[test]
+fn lock_guards_are_sync_like_std_guards() {
+    sync::<rudo_gc::GcMutexGuard<'static, i32>>();
+    sync::<rudo_gc::GcRwLockReadGuard<'static, i32>>();
+    sync::<rudo_gc::GcRwLockWriteGuard<'static, i32>>();
 }

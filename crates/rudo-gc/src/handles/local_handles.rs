@@ -19,7 +19,8 @@
 //!    after it have closed. So no slot another scope still uses is ever reused
 //!    (never a dangling handle).
 //! 4. Only the owning thread touches these structures (scopes are `!Send`),
-//!    and collections in this version run on that thread too.
+//!    inside heap operations (`ThreadControlBlock::with_handles`); a
+//!    collector on any thread reads them with the world stopped.
 
 use core::ptr::NonNull;
 
