@@ -418,7 +418,14 @@ fn free_or_defer(
         if !freed.large_page_free {
             freed.add(sweep::reclaim(page));
         }
-        let owner = owners.get(&page.owner()).copied();
+        // By the flag, not the id: an exiting thread's record stays
+        // registered for a moment after its pages became orphans.
+        let owner = if page.has_flag(PageFlag::Orphan) {
+            None
+        } else {
+            let owner = owners.get(&page.owner());
+            Some(*owner.expect("a collected page belongs to a registered heap or the orphans"))
+        };
         if freed.large_page_free {
             match owner {
                 Some(i) => heaps[i].forget_large(page),

@@ -15,12 +15,25 @@
 //! 2. outside any operation, drop those values: destructors are user code
 //!    and may allocate, clone and drop `Gc`s. The objects are detached from
 //!    the live graph, so no collector reads them meanwhile;
-//! 3. in a heap operation, clear their `drop` bits and [`reclaim`] the page.
+//! 3. in a heap operation, clear their `drop` bits, [`reclaim`] the page,
+//!    and list it again if a collection found more dead values on it
+//!    meanwhile; otherwise clear its `Pending` flag.
 //!
-//! Sweeps of one list never overlap: a thread's own list is swept by that
-//! thread only (nested sweeps from destructors are skipped), and orphans
-//! under `ORPHAN_SWEEP`, taken with `try_lock` so that no thread ever waits
-//! for another's destructors.
+//! Rules:
+//!
+//! - A page's `Pending` flag is set from the moment a collection lists it
+//!   until step 3 of the sweep that took it finds no value left to drop. A
+//!   collection lists only unflagged pages, so a page is in at most one list
+//!   or batch, and a page a sweep holds is never listed behind its back
+//!   (a listed page that the sweep then freed or emptied, and a later
+//!   collection released to another thread, would be swept as a stranger's).
+//! - A flagged page is never released: its values to drop keep slots
+//!   allocated, and a large page is freed only in step 3 or by a collection
+//!   once its value is gone, when the page is in no list.
+//! - Sweeps of one list never overlap: a thread's own list is swept by that
+//!   thread only (nested sweeps from destructors are skipped), and orphans
+//!   under `ORPHAN_SWEEP`, taken with `try_lock` so that no thread ever waits
+//!   for another's destructors.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -91,12 +104,16 @@ pub(crate) fn reclaim(page: PagePtr) -> Reclaimed {
 /// The values one sweep drops: per page, `(word, bits)` of `pending & drop`.
 type Batch = Vec<(PagePtr, Vec<(usize, u64)>)>;
 
-/// Takes `pages` (step 1). Call inside a heap operation.
+/// Takes `pages` (step 1). Call inside a heap operation. The pages keep
+/// their `Pending` flag until [`finish`].
 fn snapshot(pages: Vec<PagePtr>) -> Batch {
     pages
         .into_iter()
         .map(|page| {
-            page.set_flag(PageFlag::Pending, false);
+            debug_assert!(
+                page.has_flag(PageFlag::Pending),
+                "rudo-gc: unflagged page in a pending list"
+            );
             let words = (0..page.bitmap_words())
                 .filter_map(|w| {
                     let bits = page.pending_word(w).load(Relaxed) & page.drop_word(w).load(Relaxed);
@@ -139,14 +156,24 @@ fn drop_values(batch: &Batch) -> Option<Panic> {
     first_panic
 }
 
-/// Clears the dropped values' `drop` bits (step 3, first half).
-fn clear_drop_bits(batch: &Batch) {
-    for (page, words) in batch {
-        for &(w, bits) in words {
-            let word = page.drop_word(w);
-            word.store(word.load(Relaxed) & !bits, Relaxed);
-        }
+/// Step 3 for one page of a batch: clears the dropped values' `drop` bits
+/// and frees what can be freed. Returns what was freed and whether the page
+/// still has values to drop (dead objects a collection found on it during
+/// step 2): then it keeps its `Pending` flag and the caller lists it again.
+/// Call inside a heap operation.
+fn finish(page: PagePtr, words: &[(usize, u64)]) -> (Reclaimed, bool) {
+    for &(w, bits) in words {
+        let word = page.drop_word(w);
+        word.store(word.load(Relaxed) & !bits, Relaxed);
     }
+    let freed = reclaim(page);
+    let remaining = (0..page.bitmap_words())
+        .any(|w| page.pending_word(w).load(Relaxed) & page.drop_word(w).load(Relaxed) != 0);
+    if !remaining {
+        page.set_flag(PageFlag::Pending, false);
+    }
+    debug_assert!(!(remaining && freed.large_page_free));
+    (freed, remaining)
 }
 
 /// Drops the calling thread's pending values; returns the first destructor
@@ -173,11 +200,14 @@ pub(crate) fn sweep_current_thread() -> Option<Panic> {
         let panic = drop_values(&batch);
         first_panic = first_panic.or(panic);
         mutator::heap_op(|m| {
-            clear_drop_bits(&batch);
-            // SAFETY: inside an operation on the owner thread (access rule 1).
-            let heap = unsafe { m.heap() };
-            for (page, _) in &batch {
-                let freed = reclaim(*page);
+            // SAFETY: inside an operation on the owner thread (access rule 1);
+            // the heap and the list are distinct cells.
+            let (heap, pending) = unsafe { (m.heap(), m.pending()) };
+            for (page, words) in &batch {
+                let (freed, remaining) = finish(*page, words);
+                if remaining {
+                    pending.push(*page);
+                }
                 heap.note_freed(freed.bytes, freed.objects);
                 if freed.large_page_free {
                     heap.forget_large(*page);
@@ -210,11 +240,14 @@ fn sweep_orphans() -> Option<Panic> {
         let panic = drop_values(&batch);
         first_panic = first_panic.or(panic);
         let large_freed = mutator::op(false, || {
-            clear_drop_bits(&batch);
             let mut orphans = ORPHANS.lock();
             let mut freed = Vec::new();
-            for (page, _) in &batch {
-                if reclaim(*page).large_page_free {
+            for (page, words) in &batch {
+                let (reclaimed, remaining) = finish(*page, words);
+                if remaining {
+                    orphans.pending.push(*page);
+                }
+                if reclaimed.large_page_free {
                     orphans.large.retain(|p| p != page);
                     freed.push(*page);
                 }

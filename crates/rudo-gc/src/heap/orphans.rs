@@ -76,6 +76,7 @@ pub(crate) fn orphan_heap(heap: &mut LocalHeap, pending: Vec<PagePtr>) {
         for flag in [PageFlag::Available, PageFlag::Young] {
             page.set_flag(flag, false);
         }
+        page.set_flag(PageFlag::Orphan, true);
     }
     let mut orphans = ORPHANS.lock();
     orphans.small.extend(small);

@@ -100,8 +100,16 @@ pub(crate) enum PageFlag {
     /// The page is in its heap's list of pages allocated into since the last
     /// collection (the pages a minor collection visits).
     Young = 2,
-    /// The page is in its heap's list of pages with dead values to drop.
+    /// The page has dead values to drop and is either listed for a sweep
+    /// (in its owner's pending list, or the orphans') or in a sweep that is
+    /// dropping them. A collection lists a page only while the flag is clear,
+    /// so a page is never in two lists, nor listed while a sweep holds it
+    /// (the sweep lists it again if values remain, see `gc::sweep`).
     Pending = 4,
+    /// The page belongs to an exited thread (`heap::orphans`). Its `owner`
+    /// keeps that thread's id, whose record may still be registered for a
+    /// moment after its pages were orphaned; collections go by this flag.
+    Orphan = 8,
 }
 
 /// The fixed part of a page header; the bitmaps follow it in memory.

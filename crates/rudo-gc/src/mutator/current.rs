@@ -67,6 +67,14 @@ impl Drop for Record {
             // of `record`), and no other reference to the heap is alive.
             let (heap, pending) = unsafe { (record.heap(), record.pending()) };
             crate::heap::orphan_heap(heap, core::mem::take(pending));
+            // Releases since the exit collection (a `Gc` dropped by the
+            // sweep, or by a destructor it ran) must not be forgotten with
+            // the record, or the next collection would be skipped. A
+            // collector sees either the record (and its flag) or, through
+            // the registry lock taken below, this store.
+            if record.take_dirty() {
+                TEARDOWN_DIRTY.store(true, Relaxed);
+            }
         });
         // Only now, outside the operation: a collector stopping the world
         // must either see the operation's flag (the record is still
