@@ -240,3 +240,19 @@ fn many_short_lived_threads_each_clean_up() {
     let expected: usize = (0..THREADS).map(|i| 2 + i % 5).sum();
     assert_eq!(drops.load(SeqCst), expected);
 }
+
+/// Regression: a thread that never allocates runs no collection when it
+/// exits, and the release it made used to leave with its record, so the next
+/// collection was skipped as if nothing had changed.
+#[test]
+fn a_release_by_an_exiting_thread_makes_the_next_collection_run() {
+    let value = Gc::new([7_u64; 4]);
+    let weak = Gc::downgrade(&value);
+    collect(); // nothing is left to find: a collection now would be skipped
+    thread::spawn(move || drop(value)).join().unwrap();
+    collect();
+    assert!(
+        weak.upgrade().is_none(),
+        "the collection after the thread's exit ran and freed the value"
+    );
+}

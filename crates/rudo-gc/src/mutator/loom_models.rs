@@ -187,3 +187,124 @@ fn thread_exit_during_a_collection() {
         exiting.join().unwrap();
     });
 }
+
+/// One page of the sweep protocol (`gc::sweep`): its `Pending` flag, the
+/// `pending` and `drop` bits of its two objects, and each value's drop count.
+/// Only heap operations and a stopped-world collector touch the bits, the
+/// flag and the owner's pending list (`loom` checks that).
+struct SweptPage {
+    flag: UnsafeCell<bool>,
+    pending: UnsafeCell<u8>,
+    drop: UnsafeCell<u8>,
+    /// The owner's pending list (entries of this one page).
+    listed: UnsafeCell<usize>,
+    /// A sweep holds the page between its steps 1 and 3.
+    in_batch: UnsafeCell<bool>,
+    /// Times each value was dropped (step 2, outside any operation).
+    dropped: [UnsafeCell<u32>; 2],
+    /// Object 1's strong count: one `Gc`, held by the second thread.
+    strong: AtomicUsize,
+}
+
+impl SweptPage {
+    /// Object 0 dead with a value to drop, its page listed and flagged;
+    /// object 1 alive.
+    fn new() -> SweptPage {
+        SweptPage {
+            flag: UnsafeCell::new(true),
+            pending: UnsafeCell::new(0b01),
+            drop: UnsafeCell::new(0b11),
+            listed: UnsafeCell::new(1),
+            in_batch: UnsafeCell::new(false),
+            dropped: [UnsafeCell::new(0), UnsafeCell::new(0)],
+            strong: AtomicUsize::new(1),
+        }
+    }
+
+    /// The owner's sweep, steps 1-3, until its list is empty.
+    fn sweep(&self, world: &World, flag: &OpFlag) {
+        loop {
+            // Step 1: take the list, snapshot `pending & drop`. The page
+            // keeps its flag.
+            // SAFETY (model, all `with`/`with_mut` here): inside a heap
+            // operation of the owner; `loom` checks the exclusion.
+            let batch = op(world, flag, || unsafe {
+                let taken = self.listed.with_mut(|l| core::mem::take(&mut *l));
+                if taken == 0 {
+                    return None;
+                }
+                assert_eq!(taken, 1, "the page is listed twice");
+                self.in_batch.with_mut(|b| *b = true);
+                Some(self.pending.with(|p| *p) & self.drop.with(|d| *d))
+            });
+            let Some(bits) = batch else { return };
+            // Step 2, outside any operation: drop the values.
+            for (i, dropped) in self.dropped.iter().enumerate() {
+                if bits & (1 << i) != 0 {
+                    // SAFETY (model): only this sweep drops the page's values.
+                    dropped.with_mut(|d| unsafe { *d += 1 });
+                }
+            }
+            // Step 3: clear the dropped values' `drop` bits; list the page
+            // again if a collection found more values to drop meanwhile.
+            op(world, flag, || unsafe {
+                self.in_batch.with_mut(|b| *b = false);
+                self.drop.with_mut(|d| *d &= !bits);
+                let remaining = self.pending.with(|p| *p) & self.drop.with(|d| *d) != 0;
+                if remaining {
+                    self.listed.with_mut(|l| *l += 1);
+                } else {
+                    self.flag.with_mut(|f| *f = false);
+                }
+            });
+        }
+    }
+
+    /// A collection's step 5 for this page: object 1 dies once its count
+    /// is zero; the page is listed unless flagged.
+    fn collect(&self) {
+        // SAFETY (model): the world is stopped; `loom` checks the exclusion.
+        unsafe {
+            if self.strong.load(Relaxed) == 0 {
+                self.pending.with_mut(|p| *p |= 0b10);
+            }
+            let has_values = self.pending.with(|p| *p) & self.drop.with(|d| *d) != 0;
+            if has_values && !self.flag.with(|f| *f) {
+                assert!(
+                    !self.in_batch.with(|b| *b),
+                    "a collection listed a page a sweep holds"
+                );
+                self.flag.with_mut(|f| *f = true);
+                self.listed.with_mut(|l| *l += 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_sweep_and_a_collection_share_a_page() {
+    loom::model(|| {
+        let world = Arc::new(World::new());
+        let page = Arc::new(SweptPage::new());
+        let (owner, other) = (Arc::new(OpFlag::new()), Arc::new(OpFlag::new()));
+        let killer = {
+            let (world, page, owner, other) =
+                (world.clone(), page.clone(), owner.clone(), other.clone());
+            thread::spawn(move || {
+                // Drops the last `Gc` to object 1, then collects.
+                op(&world, &other, || page.strong.fetch_sub(1, Relaxed));
+                collect(&world, &[&owner, &other], || page.collect());
+            })
+        };
+        page.sweep(&world, &owner);
+        killer.join().unwrap();
+        // The owner's next sweep (its next allocation) drops what is left.
+        page.sweep(&world, &owner);
+        // SAFETY (model): every thread is joined.
+        unsafe {
+            let dropped: Vec<u32> = page.dropped.iter().map(|d| d.with(|d| *d)).collect();
+            assert_eq!(dropped, [1, 1], "each value is dropped exactly once");
+            assert!(!page.flag.with(|f| *f), "nothing is left to drop");
+        }
+    });
+}
