@@ -11,6 +11,9 @@ use std::rc::Rc;
 
 use rudo_gc::{Gc, GcCell, GcConfig, Trace, Visitor, collect, config, set_config, stats};
 
+mod common;
+use common::panic_message;
+
 /// A small cyclic node, so the garbage is only freed by tracing.
 struct Pair {
     other: GcCell<Option<Gc<Pair>>>,
@@ -94,14 +97,6 @@ fn garbage_loop_runs_in_bounded_memory() {
     assert_eq!(live.iter().sum::<u64>(), 999 * 1_000 / 2);
     collect();
     assert_eq!(drops.get(), 2 * pairs);
-}
-
-fn panic_message(payload: &(dyn core::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
 }
 
 fn rejected(cfg: GcConfig) -> String {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use rudo_gc::{Gc, GcCell, Trace, Visitor, collect, stats, sweep_pending};
 
 mod common;
-use common::collect_now;
+use common::{collect_now, panic_message};
 
 /// Set to make `Greedy::trace` allocate (which it must not).
 static ALLOCATE_IN_TRACE: AtomicBool = AtomicBool::new(false);
@@ -27,14 +27,6 @@ unsafe impl Trace for Greedy {
         }
         self.next.trace(v);
     }
-}
-
-fn panic_message(payload: &(dyn core::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
 }
 
 #[test]

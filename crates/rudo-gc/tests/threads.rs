@@ -22,7 +22,7 @@ use rudo_gc::{
 };
 
 mod common;
-use common::collect_now;
+use common::{collect_now, panic_message};
 
 // ---------------------------------------------------------------------------
 // Shared helpers
@@ -205,14 +205,6 @@ impl Drop for RestoreConfig {
     fn drop(&mut self) {
         rudo_gc::set_config(self.0);
     }
-}
-
-fn panic_message(payload: &(dyn core::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests (`mod common;` in each file).
 
+// Each test binary uses a subset of the helpers.
+#![allow(dead_code)]
+
 use rudo_gc::{Gc, collect};
 
 /// Forces the next collection to run even if nothing else changed: any
@@ -13,4 +16,13 @@ pub(crate) fn collect_now() {
     }
     ANCHOR.with(|a| drop(a.clone()));
     collect();
+}
+
+/// The message of a caught panic (`&str` or `String` payloads).
+pub(crate) fn panic_message(payload: &(dyn core::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
