@@ -21,6 +21,8 @@ commands:
   loom     the thread-protocol models under loom, exhaustively up to
            LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
   bench    run the criterion benchmarks (long; not part of ci)
+  soak     the multi-threaded tests again and again, debug and release
+           (SOAK_ROUNDS rounds, default 200; long; not part of ci)
 ";
 
 type Step = fn(&Path) -> Result<(), String>;
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("miri") => vec![("miri", miri)],
         Some("loom") => vec![("loom", loom)],
         Some("bench") => vec![("bench", bench)],
+        Some("soak") => vec![("soak", soak)],
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -271,6 +274,44 @@ fn loom(root: &Path) -> Result<(), String> {
 
 fn loom_ci(root: &Path) -> Result<(), String> {
     loom_with_bound(root, "2")
+}
+
+/// The test files whose threads race: a soak runs them until an
+/// interleaving that a single run rarely hits turns up.
+const SOAK_TESTS: &[&str] = &["threads", "thread_exit", "reentrancy", "collect_budget"];
+
+fn soak(root: &Path) -> Result<(), String> {
+    let rounds: u32 = match env::var("SOAK_ROUNDS") {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("SOAK_ROUNDS must be a whole number, not `{v}`"))?,
+        Err(_) => 200,
+    };
+    for release in [false, true] {
+        let profile = if release { "release" } else { "debug" };
+        for round in 1..=rounds {
+            let mut c = cargo(root);
+            c.args(["test", "-q", "-p", "rudo-gc"]);
+            if release {
+                c.arg("--release");
+            }
+            for test in SOAK_TESTS {
+                c.args(["--test", test]);
+            }
+            let output = c
+                .output()
+                .map_err(|e| format!("could not start {c:?}: {e}"))?;
+            if !output.status.success() {
+                eprintln!("{}", String::from_utf8_lossy(&output.stdout));
+                eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+                return Err(format!("{profile} round {round} of {rounds} failed"));
+            }
+            if round % 50 == 0 {
+                eprintln!("    {profile}: {round} of {rounds} rounds passed");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn bench(root: &Path) -> Result<(), String> {
