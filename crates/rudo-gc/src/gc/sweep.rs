@@ -365,13 +365,16 @@ mod tests {
                 dropped: &DROPPED,
             })
         };
-        // Two objects on one page.
+        // Two objects on one page (eight consecutive allocations span at most
+        // two pages, so one of them holds at least two).
         let mut objects: Vec<Gc<Hook>> = (0..8).map(|_| hook(Box::new(|| {}))).collect();
-        let second = objects.pop().unwrap();
+        let (i, j) = (0..8)
+            .flat_map(|j| (0..j).map(move |i| (i, j)))
+            .find(|&(i, j)| page_of(&objects[i]) == page_of(&objects[j]))
+            .expect("eight consecutive slots share pages");
+        let second = objects.swap_remove(j);
+        let first_on_page = objects.swap_remove(i);
         let page = page_of(&second);
-        let first_on_page = objects.iter().position(|o| page_of(o) == page);
-        let first_on_page =
-            objects.swap_remove(first_on_page.expect("consecutive slots share a page"));
         drop(objects);
         collect();
         let before = DROPPED.load(SeqCst);
