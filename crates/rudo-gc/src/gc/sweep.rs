@@ -365,13 +365,18 @@ mod tests {
                 dropped: &DROPPED,
             })
         };
-        // Two objects on one page (eight consecutive allocations span at most
-        // two pages, so one of them holds at least two).
-        let mut objects: Vec<Gc<Hook>> = (0..8).map(|_| hook(Box::new(|| {}))).collect();
-        let (i, j) = (0..8)
-            .flat_map(|j| (0..j).map(move |i| (i, j)))
-            .find(|&(i, j)| page_of(&objects[i]) == page_of(&objects[j]))
-            .expect("eight consecutive slots share pages");
+        // Two objects on one page: allocate until two share one (at worst
+        // a fresh page, which holds hundreds).
+        let mut objects: Vec<Gc<Hook>> = Vec::new();
+        let (i, j) = loop {
+            let object = hook(Box::new(|| {}));
+            let page = page_of(&object);
+            let earlier = objects.iter().position(|o| page_of(o) == page);
+            objects.push(object);
+            if let Some(i) = earlier {
+                break (i, objects.len() - 1);
+            }
+        };
         let second = objects.swap_remove(j);
         let first_on_page = objects.swap_remove(i);
         let page = page_of(&second);
