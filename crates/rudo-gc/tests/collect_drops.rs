@@ -9,7 +9,7 @@ use std::rc::Rc;
 use rudo_gc::{Gc, GcCell, Trace, Visitor, Weak, collect};
 
 mod common;
-use common::collect_now;
+use common::{collect_now, panic_message};
 
 /// Repeated collections in tests that check survival over time (Miri runs
 /// each collection slowly).
@@ -493,14 +493,6 @@ impl Drop for PanicsOnDrop {
 // SAFETY: owns no `Gc`.
 unsafe impl Trace for PanicsOnDrop {
     fn trace(&self, _: &mut Visitor) {}
-}
-
-fn panic_message(payload: &(dyn core::any::Any + Send)) -> &str {
-    payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("<non-string payload>")
 }
 
 #[test]

@@ -198,6 +198,18 @@ fn reachable_ids(roots: impl IntoIterator<Item = Link>) -> HashSet<usize> {
     seen
 }
 
+/// The collector thread of the stress tests: collects in a loop, at least
+/// once, until `stop` is set.
+fn collect_until(stop: &AtomicBool) {
+    loop {
+        collect();
+        if stop.load(SeqCst) {
+            break;
+        }
+        thread::yield_now();
+    }
+}
+
 /// Restores the collector configuration when dropped (also on panic).
 struct RestoreConfig(GcConfig);
 
@@ -261,13 +273,7 @@ fn shared_cyclic_graph_survives_concurrent_mutation_and_collection() {
         let (stop, start) = (stop.clone(), start.clone());
         thread::spawn(move || {
             start.wait();
-            loop {
-                collect();
-                if stop.load(SeqCst) {
-                    break;
-                }
-                thread::yield_now();
-            }
+            collect_until(&stop);
         })
     };
     let workers: Vec<_> = (0..WORKERS)
@@ -772,15 +778,7 @@ fn gc_rwlock_readers_and_a_writer_alongside_collections() {
     ));
     let stop = AtomicBool::new(false);
     thread::scope(|s| {
-        let collector = s.spawn(|| {
-            loop {
-                collect();
-                if stop.load(SeqCst) {
-                    break;
-                }
-                thread::yield_now();
-            }
-        });
+        let collector = s.spawn(|| collect_until(&stop));
         let readers: Vec<_> = (0..READERS)
             .map(|r| {
                 let table = table.clone();
