@@ -53,7 +53,7 @@
 //! - [`GcCell`], [`GcMutex`], [`GcRwLock`]: interior mutability the
 //!   collector can see into, for one thread and across threads.
 //! - [`collect`], [`collect_minor`], [`sweep_pending`], [`stats`],
-//!   [`set_config`]: control and observation.
+//!   [`set_config`], [`set_drop_panic_hook`]: control and observation.
 //! - [`handles`]: V8-style handle scopes, rooted references with no count
 //!   traffic.
 //! - [`heap::find_gc_box`]: interior-pointer lookup.
@@ -86,6 +86,13 @@
 //! in `drop` (debug builds panic if it does). Types whose only drop glue is
 //! their `Gc` and `Weak` fields ([`Trace::NEEDS_DROP`] is `false`) are not
 //! dropped at all: the collector releases their references in bulk.
+//!
+//! A destructor that panics never takes down the operation that happened to
+//! run it (an allocation, a [`collect`], a thread's exit): the panic is
+//! caught, the rest of the value and every other dead value are dropped, and
+//! the panic is reported, with the value's type, to the drop-panic hook
+//! ([`set_drop_panic_hook`]; the default prints to stderr). It is counted in
+//! [`GcStats::destructor_panics`].
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -113,6 +120,8 @@ pub use cell::{
 };
 #[cfg(not(loom))]
 pub use gc::config::{GcConfig, config, set_config};
+#[cfg(not(loom))]
+pub use gc::drop_panic::{DropPanic, set_drop_panic_hook, take_drop_panic_hook};
 #[cfg(not(loom))]
 pub use gc::stats::{GcStats, PhaseTimes, stats};
 #[cfg(not(loom))]

@@ -26,7 +26,6 @@
 //! world and the lock are released, nothing but scratch state changed, and
 //! the next request runs a full collection.
 
-use std::panic::resume_unwind;
 use std::time::Instant;
 
 use parking_lot::{Mutex, MutexGuard};
@@ -92,7 +91,7 @@ pub(crate) fn run(trigger: Trigger) -> bool {
     // First drop this thread's values left by earlier collections: their
     // references are counts from outside the heap, which would keep what they
     // point to alive through this collection.
-    let early_panic = sweep::sweep_own_if_registered();
+    sweep::sweep_own_if_registered();
     let seen = STARTED.load(Relaxed);
     let seen_major = STARTED_MAJOR.load(Relaxed);
     let mut state = COLLECTOR.lock();
@@ -104,10 +103,7 @@ pub(crate) fn run(trigger: Trigger) -> bool {
     };
     let ran = !superseded && collect_locked(&mut state, trigger);
     drop(state);
-    let panic = early_panic.or(sweep::sweep_after_collection());
-    if let Some(payload) = panic {
-        resume_unwind(payload);
-    }
+    sweep::sweep_after_collection();
     ran
 }
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod collector;
 pub(crate) mod config;
+pub(crate) mod drop_panic;
 mod phases;
 pub(crate) mod stats;
 pub(crate) mod sweep;
@@ -22,17 +23,7 @@ pub(crate) fn thread_exit(record: &Mutator) {
     if has_objects {
         collector::run(collector::Trigger::ThreadExit);
     }
-    if let Some(payload) = sweep::sweep_current_thread() {
-        // A destructor panicked during thread exit: report it like the
-        // thread's own panic would be, without unwinding out of a
-        // thread-local destructor (which aborts).
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        eprintln!("rudo-gc: a destructor panicked during thread exit: {message}");
-    }
+    sweep::sweep_current_thread();
 }
 
 /// Runs a full (major) collection now.
@@ -48,8 +39,18 @@ pub(crate) fn thread_exit(record: &Mutator) {
 /// collecting again if that collection started after this call. Skipped (and
 /// counted as skipped in [`stats`](crate::stats)) when nothing was allocated
 /// or released since the previous major collection. Does nothing when called
-/// from inside a running collection (for example from a destructor of a
-/// collected value).
+/// from `Trace::trace`; called from a destructor the collector runs, it
+/// collects but leaves the dead values it finds to the sweep already running.
+///
+/// Never panics because of a destructor: a destructor that panics is caught
+/// and reported to the drop-panic hook
+/// ([`set_drop_panic_hook`](crate::set_drop_panic_hook)), and every other
+/// dead value is still dropped.
+///
+/// # Panics
+///
+/// Resumes a panic of a `Trace::trace` impl, after abandoning the collection
+/// (nothing is freed; the next collection runs in full).
 ///
 /// # Examples
 ///

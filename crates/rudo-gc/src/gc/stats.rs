@@ -66,6 +66,9 @@ pub struct GcStats {
     pub live_objects: u64,
     /// Bytes the heap holds from the system (chunks and large objects).
     pub heap_bytes: u64,
+    /// Panics caught in destructors of dead values (each reported to the
+    /// drop-panic hook, see [`set_drop_panic_hook`](crate::set_drop_panic_hook)).
+    pub destructor_panics: u64,
 }
 
 /// What one collection reports.
@@ -102,6 +105,7 @@ static STATS: Mutex<GcStats> = Mutex::new(GcStats {
     live_bytes: 0,
     live_objects: 0,
     heap_bytes: 0,
+    destructor_panics: 0,
 });
 
 pub(crate) fn record_skipped() {
@@ -141,5 +145,6 @@ pub(crate) fn record_collection(r: CollectionRecord) {
 pub fn stats() -> GcStats {
     let mut s = *STATS.lock();
     s.heap_bytes = crate::heap::chunk::footprint() as u64;
+    s.destructor_panics = super::drop_panic::caught();
     s
 }

@@ -35,9 +35,9 @@
 //!   under `ORPHAN_SWEEP`, taken with `try_lock` so that no thread ever waits
 //!   for another's destructors.
 
-use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use super::drop_panic;
 use crate::heap::chunk;
 use crate::heap::orphans::ORPHANS;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
@@ -47,8 +47,6 @@ use crate::sync::raw::Ordering::Relaxed;
 
 /// Serialises sweeps of the orphan pages.
 static ORPHAN_SWEEP: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
-
-type Panic = Box<dyn Any + Send>;
 
 /// What [`reclaim`] freed.
 #[derive(Default)]
@@ -125,9 +123,9 @@ fn snapshot(pages: Vec<PagePtr>) -> Batch {
         .collect()
 }
 
-/// Drops the values of `batch` (step 2); returns the first panic.
-fn drop_values(batch: &Batch) -> Option<Panic> {
-    let mut first_panic = None;
+/// Drops the values of `batch` (step 2). A destructor panic is caught and
+/// reported (`gc::drop_panic`), and the batch goes on.
+fn drop_values(batch: &Batch) {
     for (page, words) in batch {
         let slot_size = page.slot_size();
         for &(w, mut bits) in words {
@@ -147,13 +145,12 @@ fn drop_values(batch: &Batch) -> Option<Panic> {
                         drop_value(object.cast(), slot_size)
                     }));
                     if let Err(payload) = result {
-                        first_panic.get_or_insert(payload);
+                        drop_panic::report((header.vtable().type_name)(), &*payload);
                     }
                 }
             }
         }
     }
-    first_panic
 }
 
 /// Step 3 for one page of a batch: clears the dropped values' `drop` bits
@@ -176,14 +173,13 @@ fn finish(page: PagePtr, words: &[(usize, u64)]) -> (Reclaimed, bool) {
     (freed, remaining)
 }
 
-/// Drops the calling thread's pending values; returns the first destructor
-/// panic. Skipped (and re-requested) inside another sweep of this thread.
-pub(crate) fn sweep_current_thread() -> Option<Panic> {
+/// Drops the calling thread's pending values. Skipped (and re-requested)
+/// inside another sweep of this thread.
+pub(crate) fn sweep_current_thread() {
     let Some(_sweeping) = Role::Sweeping.take() else {
         mutator::current(|m| m.request(VALUES_PENDING));
-        return None;
+        return;
     };
-    let mut first_panic = None;
     loop {
         let batch = mutator::heap_op(|m| {
             // SAFETY: inside an operation on the owner thread (access rule 1).
@@ -195,10 +191,9 @@ pub(crate) fn sweep_current_thread() -> Option<Panic> {
             snapshot(pages)
         });
         if batch.is_empty() {
-            return first_panic;
+            return;
         }
-        let panic = drop_values(&batch);
-        first_panic = first_panic.or(panic);
+        drop_values(&batch);
         mutator::heap_op(|m| {
             // SAFETY: inside an operation on the owner thread (access rule 1);
             // the heap and the list are distinct cells.
@@ -223,9 +218,10 @@ pub(crate) fn sweep_current_thread() -> Option<Panic> {
 }
 
 /// Drops the pending values of orphan pages, unless another thread is at it.
-fn sweep_orphans() -> Option<Panic> {
-    let _sweeping = ORPHAN_SWEEP.try_lock()?;
-    let mut first_panic = None;
+fn sweep_orphans() {
+    let Some(_sweeping) = ORPHAN_SWEEP.try_lock() else {
+        return;
+    };
     loop {
         let batch = mutator::op(false, || {
             let mut pages = core::mem::take(&mut ORPHANS.lock().pending);
@@ -235,10 +231,9 @@ fn sweep_orphans() -> Option<Panic> {
             snapshot(pages)
         });
         if batch.is_empty() {
-            return first_panic;
+            return;
         }
-        let panic = drop_values(&batch);
-        first_panic = first_panic.or(panic);
+        drop_values(&batch);
         let large_freed = mutator::op(false, || {
             let mut orphans = ORPHANS.lock();
             let mut freed = Vec::new();
@@ -263,20 +258,17 @@ fn sweep_orphans() -> Option<Panic> {
 }
 
 /// Drops the calling thread's pending values, if it still has a heap.
-pub(crate) fn sweep_own_if_registered() -> Option<Panic> {
+pub(crate) fn sweep_own_if_registered() {
     if mutator::current(|_| ()).is_some() {
-        sweep_current_thread()
-    } else {
-        None
+        sweep_current_thread();
     }
 }
 
 /// The sweeps a collecting thread runs after releasing the world: its own
 /// pending values (if it still has a heap), then the orphans'.
-pub(crate) fn sweep_after_collection() -> Option<Panic> {
-    let own = sweep_own_if_registered();
-    let orphans = sweep_orphans();
-    own.or(orphans)
+pub(crate) fn sweep_after_collection() {
+    sweep_own_if_registered();
+    sweep_orphans();
 }
 
 /// Drops the dead values a collection left for the calling thread, and those
@@ -288,9 +280,10 @@ pub(crate) fn sweep_after_collection() -> Option<Panic> {
 /// calls this to release them now; the tokio adapter calls it when a worker
 /// parks. Calling it from a destructor run by a sweep does nothing.
 ///
-/// # Panics
-///
-/// Resumes the first panic of a destructor, after every value was dropped.
+/// Never panics because of a destructor: a destructor that panics is caught
+/// and reported to the drop-panic hook
+/// ([`set_drop_panic_hook`](crate::set_drop_panic_hook)), and every other
+/// value is still dropped.
 ///
 /// # Examples
 ///
@@ -310,9 +303,7 @@ pub fn sweep_pending() {
     if mutator::current(|_| ()).is_none() {
         return;
     }
-    if let Some(payload) = sweep_after_collection() {
-        resume_unwind(payload);
-    }
+    sweep_after_collection();
 }
 
 #[cfg(test)]

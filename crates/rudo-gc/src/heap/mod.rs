@@ -102,11 +102,8 @@ fn after_allocation() {
     if work & BUDGET_SPENT != 0 {
         // Also drops this thread's pending values.
         collect::run(Trigger::Budget);
-    } else if work & VALUES_PENDING != 0
-        && let Some(payload) = crate::gc::sweep::sweep_current_thread()
-    {
-        // A destructor panicked; every other value was dropped.
-        std::panic::resume_unwind(payload);
+    } else if work & VALUES_PENDING != 0 {
+        crate::gc::sweep::sweep_current_thread();
     }
 }
 

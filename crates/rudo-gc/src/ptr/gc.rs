@@ -66,13 +66,19 @@ unsafe impl<T: ?Sized + Send + Sync + 'static> Sync for Gc<T> {}
 impl<T: Trace> Gc<T> {
     /// Moves `value` into the GC heap.
     ///
-    /// May run a collection first, if this thread has allocated its budget
-    /// (see [`GcConfig`](crate::GcConfig)).
+    /// May then run a collection, if this thread has allocated its budget
+    /// (see [`GcConfig`](crate::GcConfig)), and drop dead values that earlier
+    /// collections left for this thread. Their destructors never make this
+    /// call fail: a panicking destructor is caught and reported to the
+    /// drop-panic hook ([`set_drop_panic_hook`](crate::set_drop_panic_hook)),
+    /// and `value` is in the heap either way.
     ///
     /// # Panics
     ///
     /// Panics if called from a thread-local destructor after this thread's heap
-    /// was destroyed, or from inside `Trace::trace`.
+    /// was destroyed, or from inside `Trace::trace`; and resumes the panic of a
+    /// `Trace::trace` impl that panicked in the collection this allocation
+    /// started (the new `Gc` is then dropped by the unwinding).
     #[inline]
     pub fn new(value: T) -> Gc<T> {
         with_sized_slot::<T, _>(move |slot| {
