@@ -128,10 +128,17 @@ use syn::{DeriveInput, parse_macro_input};
 /// reads "conflicting implementations of trait
 /// `Trace_derive_forbids_Drop__add_gc_unsafe_drop_to_opt_in`".
 ///
-/// `#[gc(unsafe_drop)]` lifts the restriction. You then promise that the
-/// `Drop` impl never dereferences, clones or drops the targets of the type's
-/// `Gc` and `Weak` fields, because they may already be destroyed. Dropping
-/// other fields, closing files, and logging are fine.
+/// `#[gc(unsafe_drop)]` lifts the restriction. The `Drop` impl must then not
+/// *use* the type's `Gc` fields: their targets may have died in the same
+/// collection. It is still sound if it does: every use of an object the
+/// collector found dead (dereferencing, cloning, rooting it in a handle, and
+/// so also reading a `Gc` moved out and stored elsewhere) is a checked panic
+/// in every build, which the collector catches and reports
+/// (`rudo_gc::set_drop_panic_hook`),
+/// and upgrading a `Weak` to it returns `None`. Dropping the `Gc` fields,
+/// using the other fields, closing files, and logging are fine. (The name
+/// says `unsafe` because the obligation is the user's; breaking it panics,
+/// it never reads a dropped value.)
 ///
 /// ```
 /// # use rudo_gc::{Gc, Trace};

@@ -82,8 +82,10 @@
 //! `Gc`s), except that objects dying in the same collection are destroyed in no
 //! particular order: a dead object's `Gc` fields may point to values already
 //! dropped. So a type deriving `Trace` may not implement `Drop` unless it opts
-//! in with `#[gc(unsafe_drop)]` and promises not to dereference its `Gc` fields
-//! in `drop` (debug builds panic if it does). Types whose only drop glue is
+//! in with `#[gc(unsafe_drop)]`, taking on not to use its `Gc` fields in
+//! `drop`. Breaking that is never undefined behaviour: using an object the
+//! collector found dead (dereferencing, cloning, rooting it in a handle) is a
+//! checked panic in every build. Types whose only drop glue is
 //! their `Gc` and `Weak` fields ([`Trace::NEEDS_DROP`] is `false`) are not
 //! dropped at all: the collector releases their references in bulk.
 //!

@@ -29,9 +29,9 @@
 //!    references themselves, later, with ordinary `Gc::drop`. So afterwards
 //!    a dead object's strong count is exactly the number of decrements still
 //!    to come from destructors of other dead objects. Dead objects a `Weak`
-//!    may reach are flagged `DEAD` (all of them in debug builds), before the
-//!    world is released, so no upgrade can resurrect them. Survivors are
-//!    promoted.
+//!    or a dead object's destructor may reach are flagged `DEAD`, before the
+//!    world is released, so no upgrade can resurrect them and no destructor
+//!    can read them (a checked panic). Survivors are promoted.
 //! 5. **Free or defer.** A dead object with no destructor, no `Weak` ever and
 //!    no decrement to come is freed now, whichever thread owns it. Every
 //!    other dead object becomes *pending*: its value is dropped on its home
@@ -82,6 +82,8 @@ pub(crate) struct Scratch {
     fixup: Vec<u64>,
     worklist: Vec<NonNull<GcHeader>>,
     pages: Vec<PagePtr>,
+    /// The sum of `dropping` (`Visitor::dropping_edges`).
+    dropping_edges: usize,
 }
 
 // SAFETY: the work list's pointers are only dereferenced by the collector
@@ -98,6 +100,7 @@ impl Scratch {
             fixup: Vec::new(),
             worklist: Vec::new(),
             pages: Vec::new(),
+            dropping_edges: 0,
         }
     }
 
@@ -228,6 +231,7 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
             }
         }
     }
+    scratch.dropping_edges = visitor.dropping_edges();
 }
 
 /// Steps 2 and 3. Whether an object is traceable is checked when it is
@@ -269,6 +273,7 @@ fn mark(
     }
     // SAFETY: the scratch buffers are borrowed for this block only.
     let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
+    visitor.set_dropping_edges(scratch.dropping_edges);
     while let Some(object) = visitor.pop_work() {
         // SAFETY: queued objects are live and marked.
         let header = unsafe { GcHeader::from_ptr(object.cast()) };
@@ -282,6 +287,7 @@ fn mark(
             unsafe { trace(object, page.slot_size(), &mut visitor) };
         }
     }
+    scratch.dropping_edges = visitor.dropping_edges();
 }
 
 /// Step 4. Leaves the dead bits in the mark bitmaps; returns the number of
@@ -314,13 +320,24 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
                 continue;
             }
             dead_objects += dead.count_ones() as usize;
-            // Flag the dead objects a `Weak` may reach (all of them in debug
-            // builds, to catch dereferences of dead objects).
-            let mut flag = if cfg!(debug_assertions) {
-                dead
+            // Flag the dead objects anything can still reach (`header` rule
+            // 2): those a `Weak` may reach, and those a dead object's
+            // destructor may reach (`dropping`: edges from dead objects
+            // whose destructor runs; the mark pass took the live ones off).
+            // The rest are reachable by nothing and cost no memory access.
+            let mut flag = dead & page.weak_word(w).load(Relaxed);
+            let mut rest = if scratch.dropping_edges == 0 {
+                0
             } else {
-                dead & page.weak_word(w).load(Relaxed)
+                dead & !flag
             };
+            while rest != 0 {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if scratch.dropping[base + w * 64 + bit] != 0 {
+                    flag |= 1 << bit;
+                }
+            }
             while flag != 0 {
                 let index = w * 64 + flag.trailing_zeros() as usize;
                 flag &= flag - 1;

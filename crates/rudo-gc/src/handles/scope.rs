@@ -65,11 +65,15 @@ impl<'tcb> HandleScope<'tcb> {
     /// Panics if this scope is not the innermost open scope of the thread
     /// (handles of an outer scope are created through it while an inner one
     /// is open: use the inner scope), if a [`SealedHandleScope`](super::SealedHandleScope)
-    /// forbids handles here (debug builds), or if the thread holds more than
-    /// four million handles.
+    /// forbids handles here (debug builds), if the thread holds more than
+    /// four million handles, or if `gc`'s object is dead (a destructor of a
+    /// `#[gc(unsafe_drop)]` type rooting a `Gc` field, see [`Gc`]'s `Deref`).
     #[inline]
     #[track_caller]
     pub fn handle<T: ?Sized + 'static>(&self, gc: &Gc<T>) -> Handle<'_, T> {
+        // A live object cannot die while `gc` holds it, so checking outside
+        // the operation is enough.
+        gc.header().assert_alive();
         self.tcb.with_handles(|h| {
             assert!(
                 h.data.level == self.saved.level + 1,

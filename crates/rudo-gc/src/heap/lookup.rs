@@ -10,7 +10,7 @@
 //! | inside a free page                                              | `None` |
 //! | inside a free slot                                              | `None` |
 //! | inside a slot's slack past the object's last byte               | `None` |
-//! | inside a dead object (found unreachable; a zombie kept for `Weak`s; a value under construction by `new_cyclic`) | `None` |
+//! | inside a dead object (found unreachable, its value dropped or waiting for its home thread; a zombie kept for `Weak`s; a value under construction by `new_cyclic`) | `None` |
 //! | the header, the value, or any byte up to the object's last byte | `Some` |
 //! | any byte of a large object, in any of the pages it spans        | `Some` |
 //! | a large allocation's header, or its padding before the object   | `None` |
@@ -85,7 +85,10 @@ pub fn find_gc_box(addr: *const u8) -> Option<GcBoxInfo> {
     // Ordering: Acquire pairs with the Release in `Slot::publish`, so the
     // header written before the bit was set is visible.
     let bits = page.alloc_word(index / 64).load(Ordering::Acquire);
-    if bits & (1 << (index % 64)) == 0 {
+    // Pending: found dead by a collection, its value dropped or waiting to
+    // be dropped on its home thread (or a zombie kept for `Weak`s).
+    let pending = page.pending_word(index / 64).load(Ordering::Relaxed);
+    if (bits & !pending) & (1 << (index % 64)) == 0 {
         return None;
     }
     let object: NonNull<u8> = page.slot(index);
@@ -93,7 +96,7 @@ pub fn find_gc_box(addr: *const u8) -> Option<GcBoxInfo> {
     // kept allocated by the lookup guard; the header consists of atomics.
     let header = unsafe { GcHeader::from_ptr(object) };
     if header.is_dead() {
-        return None;
+        return None; // under construction by `Gc::new_cyclic`
     }
     let vtable = header.vtable();
     // SAFETY: the vtable belongs to this object; the slot size locates a

@@ -299,15 +299,19 @@ impl<T: ?Sized + 'static> Gc<T> {
 impl<T: ?Sized + 'static> core::ops::Deref for Gc<T> {
     type Target = T;
 
+    /// # Panics
+    ///
+    /// Panics if the object is dead: only possible from the `Drop` impl of a
+    /// `#[gc(unsafe_drop)]` type whose `Gc` field points to an object that
+    /// died in the same collection (checked in every build).
     #[inline(always)]
+    #[track_caller]
     fn deref(&self) -> &T {
-        debug_assert!(
-            !self.header().is_dead(),
-            "rudo-gc: dereferenced a Gc to an object the collector already destroyed; a `Drop` \
-             impl of a `#[gc(unsafe_drop)]` type must not touch its `Gc` fields"
-        );
-        // SAFETY: a `Gc` keeps its object allocated and, while it is reachable
-        // (it is: we hold a counted reference), its value initialised.
+        self.header().assert_alive();
+        // SAFETY: a `Gc` keeps its object allocated. The value is initialised
+        // unless a collection found the object dead, and every dead object a
+        // `Gc` can still reach is flagged `DEAD` before its value is dropped
+        // (`header` rule 2), which the check above turned into a panic.
         unsafe { &(*self.ptr.as_ptr()).value }
     }
 }

@@ -17,10 +17,15 @@
 //!
 //! 1. Every `Gc<T>` value holds one unit of `strong`; every `Weak<T>` one unit
 //!    of the weak count. Reaching zero frees nothing: only a collection frees.
-//! 2. `DEAD` is set by a collection (on every object it found unreachable,
-//!    before any value is dropped) and by `Gc::new_cyclic` while the value is
-//!    under construction. A `DEAD` object is never traced, never upgraded and
-//!    never dropped twice. Its slot is kept while the weak count is non-zero.
+//! 2. `DEAD` is set by a collection, before any value is dropped, on every
+//!    object it found unreachable that anything could still reach: a dead
+//!    object a `Weak` was ever made to (page bit `weak`), or one that a dead
+//!    object with a destructor refers to (that destructor may touch it). The
+//!    other dead objects are reachable by nothing at all. `Gc::new_cyclic`
+//!    also sets it while the value is under construction. A `DEAD` object is
+//!    never traced, never upgraded and never dropped twice; dereferencing,
+//!    cloning or rooting it in a handle is a checked panic in every build
+//!    ([`dead_object_panic`]). Its slot is kept while a count is non-zero.
 //! 3. `DEAD` shares a word with the strong count because nothing else writes
 //!    that word of a dead object: a `Gc` held anywhere outside the dead set
 //!    would have made it a root. So the collector sets the flag with a plain
@@ -69,11 +74,36 @@ impl GcHeader {
     /// existing one, so no other memory needs to be ordered with it; a
     /// collection synchronises with mutators through the heap operation
     /// protocol, not through the counts.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the object is `DEAD` (rule 2), after taking the reference
+    /// back. One comparison covers both that and the overflow check, since
+    /// `DEAD` is the top bit.
     #[inline(always)]
     pub(crate) fn inc_strong(&self) {
         let old = self.strong_flags.fetch_add(1, Relaxed);
-        if old & STRONG_MASK > MAX_COUNT {
-            count_overflow();
+        if old > MAX_COUNT {
+            self.inc_strong_failed(old);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn inc_strong_failed(&self, old: u32) -> ! {
+        if old & DEAD != 0 {
+            self.strong_flags.fetch_sub(1, Relaxed);
+            dead_object_panic();
+        }
+        count_overflow()
+    }
+
+    /// Panics if the object is `DEAD` (rule 2): the check every
+    /// dereference makes, in every build.
+    #[inline(always)]
+    pub(crate) fn assert_alive(&self) {
+        if self.is_dead() {
+            dead_object_panic();
         }
     }
 
@@ -191,6 +221,20 @@ impl GcHeader {
         // shared reference is valid even while other threads update it.
         unsafe { ptr.cast::<GcHeader>().as_ref() }
     }
+}
+
+/// The panic for a use of an object the collector found dead (rule 2).
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn dead_object_panic() -> ! {
+    panic!(
+        "rudo-gc: a Gc to an object the collector found dead was dereferenced, cloned or put \
+         in a handle. This happens in the `Drop` impl of a `#[gc(unsafe_drop)]` type that uses \
+         a `Gc` field whose target died in the same collection (the objects of a garbage cycle \
+         are destroyed in no particular order); a destructor may drop its `Gc` fields, but not \
+         use them."
+    )
 }
 
 #[cold]

@@ -73,6 +73,10 @@ pub struct Visitor {
     current: usize,
     /// Whether the object being traced has a destructor that will run.
     current_drops: bool,
+    /// Edges into S from objects whose destructor runs (the sum of
+    /// `dropping`): after the mark pass, the edges from *dead* such objects.
+    /// When zero, no destructor can reach a dead object.
+    dropping_edges: usize,
 }
 
 impl Visitor {
@@ -99,7 +103,18 @@ impl Visitor {
             worklist: NonNull::from(counters.worklist),
             current: 0,
             current_drops: false,
+            dropping_edges: 0,
         }
+    }
+
+    /// The sum of the `dropping` counters, as this visitor left it.
+    pub(crate) fn dropping_edges(&self) -> usize {
+        self.dropping_edges
+    }
+
+    /// Starts a pass from the sum the previous pass left.
+    pub(crate) fn set_dropping_edges(&mut self, edges: usize) {
+        self.dropping_edges = edges;
     }
 
     /// Sets the object about to be traced: its scratch index, and whether its
@@ -187,6 +202,7 @@ impl Visitor {
                     *internal += 1;
                     if drops {
                         *dropping += 1;
+                        self.dropping_edges += 1;
                     }
                 } else {
                     self.flag_current_for_fixup();
@@ -197,8 +213,9 @@ impl Visitor {
                     let drops = self.current_drops;
                     let (internal, dropping) = self.counters(page.scratch_base() + slot);
                     *internal = internal.saturating_sub(1);
-                    if drops {
-                        *dropping = dropping.saturating_sub(1);
+                    if drops && *dropping > 0 {
+                        *dropping -= 1;
+                        self.dropping_edges -= 1;
                     }
                     if !page.test_and_mark(slot) {
                         // SAFETY: constructor contract.
