@@ -209,7 +209,13 @@ fn nightly_cargo(root: &Path) -> Command {
 /// contended path turns integers into pointers (`parking_lot_core`'s
 /// `word_lock.rs`), which strict provenance rejects, so these run with
 /// permissive provenance. Everything else runs with strict provenance.
-const MIRI_THREADED_TESTS: &[&str] = &["threads", "thread_exit"];
+const MIRI_THREADED_TESTS: &[&str] = &[
+    "threads",
+    "thread_exit",
+    "handles_teardown",
+    "collect_drop_panics",
+    "heap_lookup",
+];
 
 fn miri(root: &Path) -> Result<(), String> {
     ensure_miri(root)?;

@@ -256,3 +256,54 @@ fn a_release_by_an_exiting_thread_makes_the_next_collection_run() {
         "the collection after the thread's exit ran and freed the value"
     );
 }
+
+/// A `Send + Sync` value that counts its drops.
+#[derive(rudo_gc::Trace)]
+#[gc(unsafe_drop)]
+struct Shared {
+    #[gc(skip)]
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+    }
+}
+
+thread_local! {
+    static EARLY_SHARED: RefCell<Option<Gc<Node>>> = const { RefCell::new(None) };
+}
+
+/// Regression: one `Gc` released by a thread-local destroyed after the heap
+/// "tainted" the whole exited thread, and none of its values was ever
+/// dropped again, not even the `Send + Sync` ones other threads released
+/// later. Now only what that late release would have released is leaked.
+#[test]
+fn a_late_release_leaks_only_what_it_releases() {
+    let late_drops = Arc::new(AtomicUsize::new(0));
+    let shared_drops = Arc::new(AtomicUsize::new(0));
+    let (late, shared) = (late_drops.clone(), shared_drops.clone());
+    let (tx, rx) = std::sync::mpsc::channel::<Gc<Shared>>();
+    thread::spawn(move || {
+        EARLY_SHARED.with(|e| assert!(e.borrow().is_none())); // registered first
+        EARLY_SHARED.with(|e| *e.borrow_mut() = Some(Node::new(1, &late)));
+        tx.send(Gc::new(Shared { drops: shared })).unwrap();
+    })
+    .join()
+    .unwrap();
+    // The thread exited; its early thread-local released its `Node` late.
+    let value = rx.recv().unwrap();
+    collect();
+    rudo_gc::sweep_pending();
+    assert_eq!(shared_drops.load(SeqCst), 0, "still held here");
+    drop(value);
+    collect();
+    rudo_gc::sweep_pending();
+    assert_eq!(
+        shared_drops.load(SeqCst),
+        1,
+        "the exited thread's Send + Sync value is dropped once released"
+    );
+    assert_eq!(late_drops.load(SeqCst), 0, "the late release leaked its Node");
+}

@@ -35,6 +35,7 @@ use super::{config, stats, sweep};
 use crate::heap::chunk;
 use crate::heap::local::LocalHeap;
 use crate::heap::orphans::ORPHANS;
+use crate::heap::tcb;
 use crate::mutator::{self, Role, WORLD};
 use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
 
@@ -147,6 +148,8 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     let started = Instant::now();
     let mut mutators = Vec::new();
     let world = StoppedWorld::stop(&mut mutators);
+    // Before any strong count is read (`heap::tcb` rule 3).
+    let areas = tcb::lock_areas();
     // SAFETY: the world is stopped until `world` is dropped (access rule 2
     // of `mutator::record`), and each record appears once in the registry.
     let mut heaps: Vec<&mut LocalHeap> = mutators.iter().map(|m| unsafe { m.heap() }).collect();
@@ -171,6 +174,7 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         state.changed_since_major
     };
     if !changed && trigger != Trigger::ThreadExit {
+        drop(areas);
         drop(world);
         stats::record_skipped();
         return false;
@@ -189,6 +193,7 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         let outcome = phases::collect(
             &mut state.scratch,
             &mutators,
+            &areas,
             &mut heaps,
             &mut orphans,
             minor,
@@ -196,6 +201,9 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         core::mem::forget(abandon);
         outcome
     };
+    // Before anything can drop a control block on this thread (the
+    // `mutators` snapshot, at the end).
+    drop(areas);
     // Bookkeeping of every heap, still with the world stopped.
     let mut empty = Vec::new();
     for heap in &mut heaps {

@@ -63,6 +63,7 @@ use super::sweep::{self, Reclaimed};
 use crate::heap::chunk;
 use crate::heap::local::LocalHeap;
 use crate::heap::orphans::Orphans;
+use crate::heap::tcb::Areas;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
 use crate::mutator::{Mutator, VALUES_PENDING};
 use crate::ptr::header::GcHeader;
@@ -122,10 +123,13 @@ pub(crate) struct Outcome {
 }
 
 /// Runs steps 1-5 over the pages of `heaps` (aligned with `mutators`) and
-/// `orphans`. The world must be stopped.
+/// `orphans`, with the handle slots of `areas` as roots. The world must be
+/// stopped and the collection lock held; `areas` locked before any count is
+/// read (`heap::tcb` rule 3).
 pub(crate) fn collect(
     scratch: &mut Scratch,
     mutators: &[Arc<Mutator>],
+    areas: &Areas,
     heaps: &mut [&mut LocalHeap],
     orphans: &mut Orphans,
     minor: bool,
@@ -175,7 +179,7 @@ pub(crate) fn collect(
     phases.subtract = started.elapsed();
 
     let mark_start = Instant::now();
-    mark(scratch, &pages, mutators, epoch, minor);
+    mark(scratch, &pages, areas, epoch, minor);
     phases.mark = mark_start.elapsed();
 
     let fix_start = Instant::now();
@@ -236,13 +240,7 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
 
 /// Steps 2 and 3. Whether an object is traceable is checked when it is
 /// popped, where its header is loaded anyway.
-fn mark(
-    scratch: &mut Scratch,
-    pages: &[PagePtr],
-    mutators: &[Arc<Mutator>],
-    epoch: u64,
-    minor: bool,
-) {
+fn mark(scratch: &mut Scratch, pages: &[PagePtr], areas: &Areas, epoch: u64, minor: bool) {
     for &page in pages {
         let base = page.scratch_base();
         for w in 0..page.bitmap_words() {
@@ -257,20 +255,20 @@ fn mark(
             }
         }
     }
-    // Handle slots of every thread are roots too.
-    for m in mutators {
-        // SAFETY: the world is stopped (caller contract of `collect`).
-        let handles = unsafe { m.tcb().handles_while_stopped() };
-        handles.for_each_root(|object| {
-            // SAFETY: a handle slot roots a live object of the heap.
-            let page = unsafe { PagePtr::of_object(object.cast()) };
-            let index = page.slot_index(object.cast());
-            let in_set = page.epoch() == epoch && !(minor && page.is_old(index));
-            if in_set && !page.test_and_mark(index) {
-                scratch.worklist.push(object);
-            }
-        });
-    }
+    // Handle slots of every live thread control block are roots too,
+    // whether or not its thread still runs (`heap::tcb` rule 1).
+    let mut root = |object: NonNull<GcHeader>| {
+        // SAFETY: a handle slot roots a live object of the heap.
+        let page = unsafe { PagePtr::of_object(object.cast()) };
+        let index = page.slot_index(object.cast());
+        let in_set = page.epoch() == epoch && !(minor && page.is_old(index));
+        if in_set && !page.test_and_mark(index) {
+            scratch.worklist.push(object);
+        }
+    };
+    // SAFETY: the world is stopped and the collection lock held (caller
+    // contract of `collect`).
+    unsafe { areas.for_each(|handles| handles.for_each_root(&mut root)) };
     // SAFETY: the scratch buffers are borrowed for this block only.
     let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
     visitor.set_dropping_edges(scratch.dropping_edges);

@@ -224,10 +224,7 @@ fn sweep_orphans() {
     };
     loop {
         let batch = mutator::op(false, || {
-            let mut pages = core::mem::take(&mut ORPHANS.lock().pending);
-            // Values of a tainted thread stay undropped, for good: their
-            // pages keep the `Pending` flag so no collection lists them again.
-            pages.retain(|&page| crate::heap::orphans::may_drop_elsewhere(page));
+            let pages = core::mem::take(&mut ORPHANS.lock().pending);
             snapshot(pages)
         });
         if batch.is_empty() {
@@ -265,10 +262,14 @@ pub(crate) fn sweep_own_if_registered() {
 }
 
 /// The sweeps a collecting thread runs after releasing the world: its own
-/// pending values (if it still has a heap), then the orphans'.
+/// pending values, then the orphans'. A thread whose record is gone runs no
+/// destructors at all (`mutator::current`, "An exited thread's releases
+/// leak": its releases must all be its leftovers').
 pub(crate) fn sweep_after_collection() {
-    sweep_own_if_registered();
-    sweep_orphans();
+    if mutator::current(|_| ()).is_some() {
+        sweep_current_thread();
+        sweep_orphans();
+    }
 }
 
 /// Drops the dead values a collection left for the calling thread, and those

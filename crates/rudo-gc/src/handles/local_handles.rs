@@ -21,6 +21,12 @@
 //! 4. Only the owning thread touches these structures (scopes are `!Send`),
 //!    inside heap operations (`ThreadControlBlock::with_handles`); a
 //!    collector on any thread reads them with the world stopped.
+//! 5. A scope that closes after its thread's record is gone (it lived in a
+//!    thread-local destroyed after the record) does not release its slots'
+//!    objects: each becomes a permanent strong count instead, because a
+//!    `!Send` value of the exited thread must never die (`mutator::current`,
+//!    "An exited thread's releases leak"). Likewise for the slots still live
+//!    when the control block itself is dropped (`heap::tcb` rule 2).
 
 use core::ptr::NonNull;
 
@@ -127,6 +133,15 @@ impl LocalHandles {
     }
 
     fn restore(&mut self, saved: HandleScopeData) {
+        if crate::mutator::exited() {
+            // Rule 5. Under the collection lock (the operation of an exited
+            // thread), so no collection sees the slot gone and the count not
+            // yet taken.
+            self.for_each_root_since(&saved, |object| {
+                // SAFETY: a live slot roots a live object of the heap.
+                unsafe { GcHeader::from_ptr(object.cast()) }.inc_strong();
+            });
+        }
         while self.blocks.len() > saved.blocks {
             let block = self.blocks.pop().expect("counted above");
             if self.spare.len() < MAX_SPARE {
@@ -223,6 +238,36 @@ impl LocalHandles {
         scan(last, self.live_in_last());
     }
 
+    /// Calls `f` with every object rooted by the slots a scope that saved
+    /// `saved` releases when it closes: those from `saved.next` on.
+    fn for_each_root_since(&self, saved: &HandleScopeData, mut f: impl FnMut(NonNull<GcHeader>)) {
+        let in_use = self.blocks.len();
+        for b in saved.blocks.saturating_sub(1)..in_use {
+            let block = self.blocks[b];
+            // SAFETY: the block is allocated; no reference is created.
+            let first = unsafe { (&raw const (*block.as_ptr()).slots).cast::<HandleSlot>() };
+            let start = if b + 1 == saved.blocks {
+                // SAFETY: `saved.next` points into (or one past) block
+                // `saved.blocks - 1`, which is this one.
+                unsafe { saved.next.cast_const().offset_from(first) as usize }
+            } else {
+                0
+            };
+            let end = if b + 1 == in_use {
+                // SAFETY: `data.next` points into (or one past) the last block.
+                unsafe { self.data.next.cast_const().offset_from(first) as usize }
+            } else {
+                BLOCK_SLOTS
+            };
+            for i in start..end {
+                // SAFETY: `i < BLOCK_SLOTS`; slots below `next` were written.
+                if let Some(object) = unsafe { first.add(i).read() } {
+                    f(object);
+                }
+            }
+        }
+    }
+
     /// Number of live handle slots.
     pub(crate) fn live(&self) -> usize {
         self.blocks.len().saturating_sub(1) * BLOCK_SLOTS + self.live_in_last()
@@ -294,6 +339,33 @@ mod tests {
         assert_eq!(h.live(), 1);
         h.close(outer);
         assert_eq!(h.live(), 0);
+    }
+
+    #[test]
+    fn the_slots_a_scope_releases_are_exactly_those_pushed_since_it_opened() {
+        // Inner scopes opening at the start, the middle and the very end of a
+        // block, each with handles spanning block boundaries.
+        for before in [0, 1, BLOCK_SLOTS - 1, BLOCK_SLOTS, BLOCK_SLOTS + 7] {
+            for inside in [0, 1, BLOCK_SLOTS, 2 * BLOCK_SLOTS + 3] {
+                let mut h = LocalHandles::new();
+                let outer = h.open();
+                for _ in 0..before {
+                    h.push(Some(object()));
+                }
+                let inner = h.open();
+                for i in 0..inside {
+                    // Reserved slots among them root nothing.
+                    h.push(if i % 5 == 0 { None } else { Some(object()) });
+                }
+                let mut released = 0;
+                h.for_each_root_since(&inner, |_| released += 1);
+                let expected = (0..inside).filter(|i| i % 5 != 0).count();
+                assert_eq!(released, expected, "{before} then {inside}");
+                h.close(inner);
+                assert_eq!(h.live(), before);
+                h.close(outer);
+            }
+        }
     }
 
     #[test]

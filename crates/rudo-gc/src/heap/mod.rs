@@ -11,7 +11,7 @@ pub(crate) mod orphans;
 pub(crate) mod page;
 pub(crate) mod page_map;
 pub(crate) mod size_class;
-mod tcb;
+pub(crate) mod tcb;
 
 pub use lookup::{GcBoxInfo, find_gc_box};
 pub(crate) use orphans::orphan_heap;

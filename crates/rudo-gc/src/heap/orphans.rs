@@ -5,16 +5,15 @@
 //! pages become orphans: owned by no running thread (they keep the exited
 //! thread's id), never allocated into, collected by every major collection.
 //!
-//! Whose values may another thread drop? An object still alive after the
-//! exit collection is referenced from another thread (so its type is
-//! `Send + Sync`: a `Gc<T>` crosses threads only then), leaked, or held by a
-//! thread-local of the exited thread that is destroyed *after* its record
-//! (one first used before the thread's first heap operation). Only the last
-//! kind may be `!Send`, and it can only die through a release the exited
-//! thread performs itself, after its exit. Such a release *taints* the
-//! thread's id: dead values on a tainted thread's pages are never dropped
-//! (they leak, which is safe); the others are dropped by any thread
-//! (`gc::sweep`).
+//! Whose values may another thread drop? Every value that dies here. An
+//! object still alive after the exit collection is referenced from another
+//! thread (so its type is `Send + Sync`: a `Gc<T>` crosses threads only
+//! then), leaked, or held by the exited thread's leftovers (a thread-local
+//! destroyed *after* its record, or a handle slot of its control block).
+//! Only the last kind may be `!Send`, and it never dies: the leftovers'
+//! releases leak (`mutator::current`, "An exited thread's releases leak").
+//! So whatever does die on an orphan page is `Send` and any thread may drop
+//! it (`gc::sweep`).
 //!
 //! Access rule: the lists are locked only inside a heap operation or by a
 //! collector while the world is stopped, so the lock is never held across a
@@ -40,22 +39,6 @@ pub(crate) static ORPHANS: parking_lot::Mutex<Orphans> = parking_lot::Mutex::new
     large: Vec::new(),
     pending: Vec::new(),
 });
-
-/// Ids of exited threads that released a `Gc` after their exit.
-static TAINTED: parking_lot::Mutex<Vec<usize>> = parking_lot::Mutex::new(Vec::new());
-
-/// Records that the exited thread `id` released a `Gc` after its exit.
-pub(crate) fn taint(id: usize) {
-    let mut tainted = TAINTED.lock();
-    if !tainted.contains(&id) {
-        tainted.push(id);
-    }
-}
-
-/// Whether values on the orphan page `page` may be dropped by any thread.
-pub(crate) fn may_drop_elsewhere(page: PagePtr) -> bool {
-    !TAINTED.lock().contains(&page.owner())
-}
 
 /// Turns an exiting thread's heap into orphans. Call inside a heap operation
 /// of the owner thread; `pending` are its pages with values still to drop.

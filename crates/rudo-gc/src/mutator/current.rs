@@ -10,9 +10,23 @@
 //!    accessible, one load).
 //! 3. *Exited*, once `RECORD`'s destructor ran: it collected, dropped the
 //!    thread's dead values, turned its remaining pages into orphans and left
-//!    the registry. Thread-locals destroyed after it may still drop `Gc`s;
-//!    such operations hold the collection lock instead of the handshake
-//!    (no collection can be running meanwhile). Allocating panics.
+//!    the registry. Thread-locals destroyed after it (those first used
+//!    before the thread's first heap operation) may still use the heap; such
+//!    operations hold the collection lock instead of the handshake (no
+//!    collection can be running meanwhile). Allocating panics.
+//!
+//! **An exited thread's releases leak.** What survived the exit collection
+//! is referenced from other threads (so `Send + Sync`, since a `Gc<T>`
+//! crosses threads only then), leaked, or held by the thread's own leftovers:
+//! late thread-locals, and handle slots of its control block (which outlives
+//! the thread when leaked or held by such a thread-local). Only the last
+//! kind may be `!Send`, and its values must never die, because their home
+//! thread can no longer drop them and no other thread may. So after the
+//! exit, a `Gc` drop ([`release`]) keeps its count, and a handle scope that
+//! closes turns its slots into counts (`handles::local_handles` rule 5):
+//! exactly what those releases would have freed leaks, and nothing else.
+//! The exited thread also runs no destructors (it sweeps nothing), so every
+//! release it makes is one of its leftovers'.
 //!
 //! `RECORD` is created by the thread's first heap operation, so thread-locals
 //! that first store a `Gc` after that are destroyed before it (destructors
@@ -38,8 +52,6 @@ thread_local! {
     static CURRENT: Cell<*const Mutator> = const { Cell::new(core::ptr::null()) };
     /// The record's destructor has run.
     static EXITED: Cell<bool> = const { Cell::new(false) };
-    /// After exit: the id the thread's (now orphaned) pages still carry.
-    static GHOST_ID: Cell<usize> = const { Cell::new(0) };
     /// What the thread is doing for the collector (`Role` bits).
     static ROLES: Cell<u8> = const { Cell::new(0) };
     /// Owns the record; its destructor is the thread-exit path.
@@ -83,7 +95,6 @@ impl Drop for Record {
         REGISTRY.lock().retain(|m| !Arc::ptr_eq(m, record));
         CURRENT.with(|c| c.set(core::ptr::null()));
         EXITED.with(|e| e.set(true));
-        GHOST_ID.with(|g| g.set(record.id()));
     }
 }
 
@@ -110,6 +121,38 @@ pub(crate) fn current<R>(f: impl FnOnce(&Mutator) -> R) -> Option<R> {
     // SAFETY: a non-null `CURRENT` points to this thread's record, which
     // `RECORD` keeps alive until it resets `CURRENT`.
     Some(f(unsafe { &*m }))
+}
+
+/// Whether the calling thread's record is gone (lifecycle state 3).
+pub(crate) fn exited() -> bool {
+    EXITED.with(Cell::get)
+}
+
+/// Runs `f`, which releases one strong count (`Gc::drop`), as a heap
+/// operation that marks the heap dirty; on an exited thread it does not run
+/// `f` at all: the count leaks (module docs).
+#[inline(always)]
+pub(crate) fn release(f: impl FnOnce()) {
+    let m = CURRENT.with(Cell::get);
+    if !m.is_null() {
+        // SAFETY: as in `current`.
+        let m = unsafe { &*m };
+        if WORLD.try_enter(&m.flag, m.light_fence()) {
+            let _guard = OpGuard(m);
+            m.mark_dirty();
+            return f();
+        }
+    }
+    release_slow(f);
+}
+
+#[cold]
+#[inline(never)]
+fn release_slow(f: impl FnOnce()) {
+    if exited() {
+        return;
+    }
+    op_slow(true, false, |_| f());
 }
 
 /// Records a count decrement or root release outside [`op`]'s own flag.
@@ -191,12 +234,10 @@ fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) ->
                 teardown_panic();
             }
             // No record any more: exclude collections with their lock.
+            // (Strong releases never get here: `release` leaks them.)
             let _lock = crate::gc::collection_lock();
             if dirty {
                 TEARDOWN_DIRTY.store(true, Relaxed);
-                // What dies of this release may be a `!Send` value of this
-                // thread: its orphaned values must never be dropped elsewhere.
-                crate::heap::orphans::taint(GHOST_ID.with(Cell::get));
             }
             return f(None);
         }

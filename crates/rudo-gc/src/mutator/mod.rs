@@ -22,8 +22,8 @@ mod record;
 
 #[cfg(not(loom))]
 pub(crate) use current::{
-    Role, RoleGuard, current, heap_op, light_fence_available, mark_dirty, op, registered,
-    take_teardown_dirty,
+    Role, RoleGuard, current, exited, heap_op, light_fence_available, mark_dirty, op, registered,
+    release, take_teardown_dirty,
 };
 #[cfg(not(loom))]
 pub(crate) use record::{BUDGET_SPENT, Mutator, VALUES_PENDING};

@@ -64,7 +64,7 @@ impl Mutator {
             attention: AtomicU32::new(0),
             heap: UnsafeCell::new(LocalHeap::new(id)),
             pending: UnsafeCell::new(Vec::new()),
-            tcb: Arc::new(ThreadControlBlock::new()),
+            tcb: ThreadControlBlock::new_registered(),
             id,
         }
     }

@@ -331,8 +331,10 @@ impl<T: ?Sized + 'static> Drop for Gc<T> {
     #[inline]
     fn drop(&mut self) {
         // A heap operation: a collection must not see the count between its
-        // snapshot and its fix-up change under it.
-        mutator::op(true, || self.header().dec_strong());
+        // snapshot and its fix-up change under it. On a thread whose record
+        // is gone, the count leaks (`mutator::current`, "An exited thread's
+        // releases leak").
+        mutator::release(|| self.header().dec_strong());
     }
 }
 
