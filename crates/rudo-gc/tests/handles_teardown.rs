@@ -51,6 +51,25 @@ unsafe impl Trace for HomeBound {
     fn trace(&self, _: &mut Visitor) {}
 }
 
+/// What a test leaks on purpose, kept reachable from a static so that
+/// Miri's leak checker does not report it.
+struct Leaked(#[allow(dead_code)] *const ());
+
+// SAFETY: only ever stored, never dereferenced.
+unsafe impl Send for Leaked {}
+
+static LEAKED: std::sync::Mutex<Vec<Leaked>> = std::sync::Mutex::new(Vec::new());
+
+/// `Box::leak`, reachable from `LEAKED`.
+fn leak<T>(value: T) -> &'static T {
+    let leaked: &'static T = Box::leak(Box::new(value));
+    LEAKED
+        .lock()
+        .unwrap()
+        .push(Leaked((leaked as *const T).cast()));
+    leaked
+}
+
 /// Churns the heap so that a freed slot would be reused.
 fn churn() {
     collect_now();
@@ -66,9 +85,8 @@ fn churn() {
 fn a_leaked_scope_roots_its_handles_after_its_thread_exits() {
     let (tx, rx) = mpsc::channel::<&'static String>();
     thread::spawn(move || {
-        let tcb: &'static Arc<ThreadControlBlock> =
-            Box::leak(Box::new(current_thread_control_block().unwrap()));
-        let scope: &'static HandleScope<'static> = Box::leak(Box::new(HandleScope::new(tcb)));
+        let tcb: &'static Arc<ThreadControlBlock> = leak(current_thread_control_block().unwrap());
+        let scope: &'static HandleScope<'static> = leak(HandleScope::new(tcb));
         tx.send(scope.handle(&Gc::new(String::from("x"))).get())
             .unwrap();
     })
@@ -182,8 +200,7 @@ fn a_scope_closed_during_thread_teardown_leaks_what_it_rooted() {
     let d = drops.clone();
     let addr = thread::spawn(move || {
         EARLY_SCOPE.with(|s| assert!(s.borrow().is_none())); // registered first
-        let tcb: &'static Arc<ThreadControlBlock> =
-            Box::leak(Box::new(current_thread_control_block().unwrap()));
+        let tcb: &'static Arc<ThreadControlBlock> = leak(current_thread_control_block().unwrap());
         let scope = HandleScope::new(tcb);
         let object = HomeBound::new(9, &d);
         let h = scope.handle(&object);

@@ -53,6 +53,12 @@
 //! 3. Geometry fields (`slot_size`, `slot_count`, ...) change only when the page
 //!    is (re)initialised for a size class, which happens while it is owned by
 //!    no one.
+//! 4. A small page's first slot is `SMALL_FIRST_SLOT` rounded up to the
+//!    class's slot alignment ([`small_first_slot`]), and slots are that
+//!    alignment's multiples apart, so every slot is aligned to it: that is
+//!    what lets over-aligned objects share ordinary pages
+//!    (`heap::size_class`). The rounding costs no slot in any class (the
+//!    page's slack absorbs it; `no_class_loses_a_slot_to_slot_alignment`).
 
 use core::ptr::NonNull;
 
@@ -296,12 +302,13 @@ impl PagePtr {
     /// slots, owned by heap `owner`. All bitmaps start clear.
     pub(crate) fn init_small(self, class: usize, slot_size: usize, owner: usize) {
         let h = self.header();
-        let count = (PAGE_SIZE - SMALL_FIRST_SLOT) / slot_size;
+        let first = small_first_slot(slot_size);
+        let count = (PAGE_SIZE - first) / slot_size;
         debug_assert_eq!(super::size_class::CLASS_SIZES[class], slot_size);
         h.slot_size.store(slot_size, Relaxed);
         h.slot_count.store(count as u32, Relaxed);
         h.div_magic.store(div_magic(slot_size), Relaxed);
-        h.first_slot.store(SMALL_FIRST_SLOT as u32, Relaxed);
+        h.first_slot.store(first as u32, Relaxed);
         h.owner.store(owner, Relaxed);
         h.epoch.store(0, Relaxed);
         h.flags.store(0, Relaxed);
@@ -519,6 +526,13 @@ impl PagePtr {
     }
 }
 
+/// Offset of slot 0 in a small page of `slot_size`-byte slots: past the
+/// bitmaps, aligned to the class's [`slot_align`](super::size_class::slot_align)
+/// (rule 4), so that every slot of the page is aligned to it.
+pub(crate) const fn small_first_slot(slot_size: usize) -> usize {
+    SMALL_FIRST_SLOT.next_multiple_of(super::size_class::slot_align(slot_size))
+}
+
 /// `floor(2^32 / d) + 1`, see [`PagePtr::slot_index_of_offset`].
 const fn div_magic(d: usize) -> u32 {
     ((1u64 << 32) / d as u64 + 1) as u32
@@ -555,7 +569,16 @@ mod tests {
     #[test]
     fn every_class_fits_at_least_six_slots() {
         for &d in crate::heap::size_class::CLASS_SIZES.iter() {
-            assert!((PAGE_SIZE - SMALL_FIRST_SLOT) / d >= 6, "class {d}");
+            assert!((PAGE_SIZE - small_first_slot(d)) / d >= 6, "class {d}");
+        }
+    }
+
+    #[test]
+    fn no_class_loses_a_slot_to_slot_alignment() {
+        for &d in crate::heap::size_class::CLASS_SIZES.iter() {
+            let first = small_first_slot(d);
+            assert_eq!(first % crate::heap::size_class::slot_align(d), 0);
+            assert_eq!((PAGE_SIZE - first) / d, (PAGE_SIZE - SMALL_FIRST_SLOT) / d, "class {d}");
         }
     }
 }

@@ -6,6 +6,15 @@
 //! granule dominates. Objects above [`MAX_SMALL_SIZE`] live in the large object
 //! space.
 //!
+//! Alignment: every slot of a class is aligned to [`slot_align`] of its size,
+//! the largest power of two dividing it (up to [`MAX_SMALL_ALIGN`]), because
+//! a page of that class starts its slots at an offset aligned to it (see
+//! `heap::page`). So an over-aligned object takes the smallest class that is
+//! both large enough and aligned enough ([`class_for_aligned`]): a 64-aligned
+//! `GcBox` of 128 bytes lands in the 128-byte class, among ordinary objects,
+//! not in a page of its own. A box aligned to 4096 or more is at least 8 KiB
+//! (its header is padded to the alignment), so it is large anyway.
+//!
 //! The class of a `Sized` type is a `const`, so the allocation fast path never
 //! looks anything up.
 
@@ -21,8 +30,39 @@ pub(crate) const NUM_CLASSES: usize = 28;
 /// Largest object (header included) that lives in a small-object page.
 pub(crate) const MAX_SMALL_SIZE: usize = CLASS_SIZES[NUM_CLASSES - 1];
 
-/// Largest alignment a small-object slot guarantees.
+/// Alignment every small-object slot has.
 pub(crate) const SMALL_ALIGN: usize = 16;
+
+/// Largest alignment a small-object class can offer: a box aligned to twice
+/// this is at least twice [`MAX_SMALL_SIZE`] bytes.
+pub(crate) const MAX_SMALL_ALIGN: usize = MAX_SMALL_SIZE / 2;
+
+/// The alignment of every slot of the class of `slot_size`: the largest
+/// power of two dividing it, at most [`MAX_SMALL_ALIGN`].
+pub(crate) const fn slot_align(slot_size: usize) -> usize {
+    let align = 1 << slot_size.trailing_zeros();
+    if align > MAX_SMALL_ALIGN {
+        MAX_SMALL_ALIGN
+    } else {
+        align
+    }
+}
+
+/// The class index for an object of `size` bytes aligned to `align`, or
+/// `None` if it is large (too big, or aligned beyond every class that fits).
+pub(crate) const fn class_for_aligned(size: usize, align: usize) -> Option<usize> {
+    if align <= SMALL_ALIGN {
+        return class_for(size);
+    }
+    let mut i = 0;
+    while i < NUM_CLASSES {
+        if CLASS_SIZES[i] >= size && slot_align(CLASS_SIZES[i]) >= align {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
 
 /// The class index for an object of `size` bytes, or `None` if it is large.
 ///
@@ -48,6 +88,16 @@ pub(crate) fn class_for_runtime(size: usize) -> Option<usize> {
         return None;
     }
     Some(GRANULE_TO_CLASS[size.div_ceil(16)] as usize)
+}
+
+/// Runtime twin of [`class_for_aligned`] (unsized values: slices of an
+/// over-aligned element type).
+pub(crate) fn class_for_layout(size: usize, align: usize) -> Option<usize> {
+    if align <= SMALL_ALIGN {
+        class_for_runtime(size)
+    } else {
+        class_for_aligned(size, align)
+    }
 }
 
 const GRANULES: usize = MAX_SMALL_SIZE / 16 + 1;
@@ -88,6 +138,26 @@ mod tests {
             let waste = (class - size) as f64 / class as f64;
             assert!(waste <= 0.25, "size {size} in class {class} wastes {waste}");
         }
+    }
+
+    #[test]
+    fn aligned_classes_fit_and_are_aligned_and_smallest() {
+        let mut align = 32;
+        while align <= 8192 {
+            for size in (align..=MAX_SMALL_SIZE + 16).step_by(16) {
+                let class = class_for_aligned(size, align);
+                assert_eq!(class, class_for_layout(size, align));
+                // The smallest class at least `size` long whose slots are
+                // aligned enough, if any.
+                let expected =
+                    (0..NUM_CLASSES).find(|&i| CLASS_SIZES[i] >= size && CLASS_SIZES[i] % align == 0);
+                let expected = expected.filter(|_| align <= MAX_SMALL_ALIGN);
+                assert_eq!(class, expected, "size {size} align {align}");
+            }
+            align *= 2;
+        }
+        // The case: a 64-aligned 64-byte value is a 128-byte box.
+        assert_eq!(class_for_aligned(128, 64).map(|c| CLASS_SIZES[c]), Some(128));
     }
 
     #[test]

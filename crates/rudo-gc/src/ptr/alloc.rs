@@ -7,17 +7,16 @@ use core::ptr::NonNull;
 use super::gc_box::GcBox;
 use crate::heap;
 use crate::heap::local::Slot;
-use crate::heap::size_class::{SMALL_ALIGN, class_for, class_for_runtime};
+use crate::heap::size_class::{class_for_aligned, class_for_layout};
 
 /// The size class of `GcBox<T>`, computed at compile time.
 struct ClassOf<T>(PhantomData<T>);
 
 impl<T> ClassOf<T> {
-    const CLASS: Option<usize> = if core::mem::align_of::<GcBox<T>>() <= SMALL_ALIGN {
-        class_for(core::mem::size_of::<GcBox<T>>())
-    } else {
-        None
-    };
+    const CLASS: Option<usize> = class_for_aligned(
+        core::mem::size_of::<GcBox<T>>(),
+        core::mem::align_of::<GcBox<T>>(),
+    );
 }
 
 /// Reserves a slot for a `GcBox<T>` and runs `init` on it in the same heap
@@ -37,9 +36,9 @@ pub(super) fn with_sized_slot<T, R>(init: impl FnOnce(Slot) -> R) -> R {
 /// Reserves a slot for an object of `layout` (unsized values), like
 /// [`with_sized_slot`].
 pub(super) fn with_layout_slot<R>(layout: Layout, init: impl FnOnce(Slot) -> R) -> R {
-    match class_for_runtime(layout.size()) {
-        Some(class) if layout.align() <= SMALL_ALIGN => heap::allocate_small(class, init),
-        _ => heap::allocate_large(layout.size(), layout.align(), init),
+    match class_for_layout(layout.size(), layout.align()) {
+        Some(class) => heap::allocate_small(class, init),
+        None => heap::allocate_large(layout.size(), layout.align(), init),
     }
 }
 
