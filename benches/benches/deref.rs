@@ -58,7 +58,10 @@ fn deref(c: &mut Criterion) {
     group.throughput(Throughput::Elements(NODES));
     let (b, r, g) = (boxed::build(), rc::build(), gc::build());
     let expected = NODES * (NODES - 1) / 2;
-    assert_eq!((boxed::walk(&b), rc::walk(&r), gc::walk(&g)), (expected, expected, expected));
+    assert_eq!(
+        (boxed::walk(&b), rc::walk(&r), gc::walk(&g)),
+        (expected, expected, expected)
+    );
     group.bench_function("Box", |bench| bench.iter(|| boxed::walk(black_box(&b))));
     group.bench_function("Rc", |bench| bench.iter(|| rc::walk(black_box(&r))));
     group.bench_function("Gc", |bench| bench.iter(|| gc::walk(black_box(&g))));

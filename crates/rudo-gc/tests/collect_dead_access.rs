@@ -7,7 +7,9 @@ use std::cell::RefCell;
 use std::sync::Mutex;
 
 use rudo_gc::handles;
-use rudo_gc::{DropPanic, Gc, GcCell, Trace, Weak, collect, set_drop_panic_hook, take_drop_panic_hook};
+use rudo_gc::{
+    DropPanic, Gc, GcCell, Trace, Weak, collect, set_drop_panic_hook, take_drop_panic_hook,
+};
 
 mod common;
 use common::panic_message;

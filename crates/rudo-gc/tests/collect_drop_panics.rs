@@ -78,7 +78,11 @@ fn pending_bomb(drops: &Arc<AtomicUsize>) {
     })
     .join()
     .unwrap();
-    assert_eq!(drops.load(SeqCst), before, "not dropped yet: it waits for its home");
+    assert_eq!(
+        drops.load(SeqCst),
+        before,
+        "not dropped yet: it waits for its home"
+    );
 }
 
 #[test]

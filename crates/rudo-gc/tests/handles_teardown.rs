@@ -243,5 +243,9 @@ fn handles_of_a_live_thread_are_roots_of_other_threads_collections() {
     churn();
     assert_eq!(drops.load(SeqCst), 0);
     go_tx.send(()).unwrap();
-    assert_eq!(worker.join().unwrap(), 1, "dropped once, on its home thread");
+    assert_eq!(
+        worker.join().unwrap(),
+        1,
+        "dropped once, on its home thread"
+    );
 }

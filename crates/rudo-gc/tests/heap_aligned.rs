@@ -36,13 +36,26 @@ fn pages<T>(objects: &[Gc<T>]) -> usize {
 
 fn check<T: Trace + Copy + PartialEq + core::fmt::Debug>(make: fn(u8) -> T, per_page: usize) {
     let align = core::mem::align_of::<T>();
-    let count = if cfg!(miri) { 2 * per_page } else { 8 * per_page };
+    let count = if cfg!(miri) {
+        2 * per_page
+    } else {
+        8 * per_page
+    };
     let objects: Vec<Gc<T>> = (0..count).map(|i| Gc::new(make(i as u8))).collect();
     collect();
     for (i, g) in objects.iter().enumerate() {
         let addr = Gc::as_ptr(g) as usize;
-        assert_eq!(addr % align, 0, "{} at {addr:#x}", core::any::type_name::<T>());
-        assert_eq!(**g, make(i as u8), "the value survived the collection intact");
+        assert_eq!(
+            addr % align,
+            0,
+            "{} at {addr:#x}",
+            core::any::type_name::<T>()
+        );
+        assert_eq!(
+            **g,
+            make(i as u8),
+            "the value survived the collection intact"
+        );
         let info = find_gc_box(Gc::as_ptr(g).cast()).expect("found by lookup");
         let last = (addr + core::mem::size_of::<T>() - 1) as *const u8;
         assert_eq!(find_gc_box(last).expect("last byte").start, info.start);
@@ -100,7 +113,10 @@ fn many_live_over_aligned_values_cost_their_slots_not_a_page_each() {
     // A `GcBox<A64>` is 128 bytes (the 16-byte header padded to 64); allow
     // for partly filled pages and one chunk of slack.
     let bound = count * 128 * 5 / 4 + 512 * 1024;
-    assert!(grown <= bound, "{count} values grew the heap by {grown} bytes");
+    assert!(
+        grown <= bound,
+        "{count} values grew the heap by {grown} bytes"
+    );
     assert!(pages(&objects) <= count.div_ceil(200) + 2);
     // Unsized values of an over-aligned element type too.
     let slice: Gc<[A64]> = (0..10).map(|i| A64([i; 64])).collect();

@@ -190,11 +190,17 @@ fn dead_object_waiting_for_its_home_thread_is_not_found() {
         collect();
         // The value is dead; this thread cannot drop it (it is not its
         // home), so it waits, allocated, for the main thread.
-        assert!(find_gc_box(addr as *const u8).is_none(), "seen from the collecting thread");
+        assert!(
+            find_gc_box(addr as *const u8).is_none(),
+            "seen from the collecting thread"
+        );
     })
     .join()
     .unwrap();
-    assert!(find_gc_box(addr as *const u8).is_none(), "seen from its home thread");
+    assert!(
+        find_gc_box(addr as *const u8).is_none(),
+        "seen from its home thread"
+    );
     rudo_gc::sweep_pending();
     assert!(find_gc_box(addr as *const u8).is_none());
 }

@@ -305,5 +305,9 @@ fn a_late_release_leaks_only_what_it_releases() {
         1,
         "the exited thread's Send + Sync value is dropped once released"
     );
-    assert_eq!(late_drops.load(SeqCst), 0, "the late release leaked its Node");
+    assert_eq!(
+        late_drops.load(SeqCst),
+        0,
+        "the late release leaked its Node"
+    );
 }

@@ -578,7 +578,11 @@ mod tests {
         for &d in crate::heap::size_class::CLASS_SIZES.iter() {
             let first = small_first_slot(d);
             assert_eq!(first % crate::heap::size_class::slot_align(d), 0);
-            assert_eq!((PAGE_SIZE - first) / d, (PAGE_SIZE - SMALL_FIRST_SLOT) / d, "class {d}");
+            assert_eq!(
+                (PAGE_SIZE - first) / d,
+                (PAGE_SIZE - SMALL_FIRST_SLOT) / d,
+                "class {d}"
+            );
         }
     }
 }

@@ -149,15 +149,18 @@ mod tests {
                 assert_eq!(class, class_for_layout(size, align));
                 // The smallest class at least `size` long whose slots are
                 // aligned enough, if any.
-                let expected =
-                    (0..NUM_CLASSES).find(|&i| CLASS_SIZES[i] >= size && CLASS_SIZES[i] % align == 0);
+                let expected = (0..NUM_CLASSES)
+                    .find(|&i| CLASS_SIZES[i] >= size && CLASS_SIZES[i].is_multiple_of(align));
                 let expected = expected.filter(|_| align <= MAX_SMALL_ALIGN);
                 assert_eq!(class, expected, "size {size} align {align}");
             }
             align *= 2;
         }
         // The case: a 64-aligned 64-byte value is a 128-byte box.
-        assert_eq!(class_for_aligned(128, 64).map(|c| CLASS_SIZES[c]), Some(128));
+        assert_eq!(
+            class_for_aligned(128, 64).map(|c| CLASS_SIZES[c]),
+            Some(128)
+        );
     }
 
     #[test]

@@ -154,8 +154,8 @@ impl Drop for ThreadControlBlock {
 
 impl core::fmt::Debug for ThreadControlBlock {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let live = (std::thread::current().id() == self.thread)
-            .then(|| self.with_handles(|h| h.live()));
+        let live =
+            (std::thread::current().id() == self.thread).then(|| self.with_handles(|h| h.live()));
         f.debug_struct("ThreadControlBlock")
             .field("thread", &self.thread)
             .field("live_handles", &live)
