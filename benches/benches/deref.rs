@@ -20,12 +20,12 @@ macro_rules! list {
             use super::*;
 
             $(#[derive($derive)])?
-            pub struct Node {
-                pub value: u64,
-                pub next: Option<$ptr<Node>>,
+            pub(crate) struct Node {
+                pub(crate) value: u64,
+                pub(crate) next: Option<$ptr<Node>>,
             }
 
-            pub fn build() -> $ptr<Node> {
+            pub(crate) fn build() -> $ptr<Node> {
                 let mut head = $ptr::new(Node { value: 0, next: None });
                 for value in 1..NODES {
                     head = $ptr::new(Node { value, next: Some(head) });
@@ -34,7 +34,7 @@ macro_rules! list {
             }
 
             #[inline(never)]
-            pub fn walk(head: &$ptr<Node>) -> u64 {
+            pub(crate) fn walk(head: &$ptr<Node>) -> u64 {
                 let mut sum = 0;
                 let mut node: &Node = head;
                 loop {

@@ -199,7 +199,7 @@ fn the_budget_keeps_working_inside_destructors() {
         max_heap < (16 * BUDGET) as u64 + (8 << 20),
         "the heap grew to {max_heap} bytes inside the destructor"
     );
-    let made = GARBAGE / OBJECT / 64;
+    let made = (GARBAGE / OBJECT).div_ceil(64);
     assert!(
         dropped_inside >= made / 2,
         "only {dropped_inside} of {made} values with destructors were dropped inside"

@@ -17,10 +17,12 @@
 //!    thread drops its own at its next allocation, in
 //!    [`sweep_pending`](crate::sweep_pending), or when it exits.
 //!
-//! Re-entrancy: a collection requested from a destructor that a collection
-//! runs, or from `Trace::trace`, is skipped (the thread has the
-//! `Collecting` role); a heap operation from `Trace::trace` panics (the
-//! thread holds the world stopped and would wait for itself).
+//! Re-entrancy: a collection requested from `Trace::trace` is skipped (the
+//! thread has the `Collecting` role, held from the lock to the release of
+//! the world); a heap operation from `Trace::trace` panics (the thread holds
+//! the world stopped and would wait for itself). Destructors run outside the
+//! role: what they allocate spends the budget and starts collections like
+//! any other code, and the sweeps those start nest (`gc::sweep`).
 //!
 //! A panic in `Trace::trace` during the trace abandons the collection: the
 //! world and the lock are released, nothing but scratch state changed, and
@@ -86,13 +88,16 @@ pub(crate) fn collection_lock() -> MutexGuard<'static, CollectorState> {
 ///
 /// Must not be called inside a heap operation.
 pub(crate) fn run(trigger: Trigger) -> bool {
-    let Some(_collecting) = Role::Collecting.take() else {
-        return false; // from a destructor this thread runs for a collection
-    };
+    if Role::Collecting.is_set() {
+        return false; // from `Trace::trace`, inside this thread's collection
+    }
     // First drop this thread's values left by earlier collections: their
     // references are counts from outside the heap, which would keep what they
     // point to alive through this collection.
     sweep::sweep_own_if_registered();
+    let collecting = Role::Collecting
+        .take()
+        .expect("destructors give the role back before they return");
     let seen = STARTED.load(Relaxed);
     let seen_major = STARTED_MAJOR.load(Relaxed);
     let mut state = COLLECTOR.lock();
@@ -104,6 +109,9 @@ pub(crate) fn run(trigger: Trigger) -> bool {
     };
     let ran = !superseded && collect_locked(&mut state, trigger);
     drop(state);
+    // Destructors run without the role: their allocations keep the budget
+    // working (a destructor that makes garbage in a loop is collected).
+    drop(collecting);
     sweep::sweep_after_collection();
     ran
 }

@@ -39,8 +39,8 @@ pub(crate) fn thread_exit(record: &Mutator) {
 /// collecting again if that collection started after this call. Skipped (and
 /// counted as skipped in [`stats`](crate::stats)) when nothing was allocated
 /// or released since the previous major collection. Does nothing when called
-/// from `Trace::trace`; called from a destructor the collector runs, it
-/// collects but leaves the dead values it finds to the sweep already running.
+/// from `Trace::trace`. From a destructor the collector runs, it collects
+/// like anywhere else (and so does the allocation budget there).
 ///
 /// Never panics because of a destructor: a destructor that panics is caught
 /// and reported to the drop-panic hook

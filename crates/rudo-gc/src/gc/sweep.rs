@@ -30,23 +30,59 @@
 //! - A flagged page is never released: its values to drop keep slots
 //!   allocated, and a large page is freed only in step 3 or by a collection
 //!   once its value is gone, when the page is in no list.
-//! - Sweeps of one list never overlap: a thread's own list is swept by that
-//!   thread only (nested sweeps from destructors are skipped), and orphans
-//!   under `ORPHAN_SWEEP`, taken with `try_lock` so that no thread ever waits
-//!   for another's destructors.
+//! - Batches of one list never share a page: a thread's own list is swept by
+//!   that thread only, and orphans under `ORPHAN_SWEEP`, taken with
+//!   `try_lock` so that no thread ever waits for another's destructors. A
+//!   destructor may start a sweep of its own thread's list (it allocates,
+//!   collects, calls `sweep_pending`): that nested sweep takes only pages
+//!   listed since, because the outer batch's pages keep their `Pending`
+//!   flag, and so no collection lists them again meanwhile. Nesting stops at
+//!   `MAX_NESTED_SWEEPS` (deeper requests are left to the enclosing sweep,
+//!   which picks them up when its destructors return), which bounds the
+//!   stack; an orphan sweep never nests.
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::drop_panic;
 use crate::heap::chunk;
 use crate::heap::orphans::ORPHANS;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
-use crate::mutator::{self, Role, VALUES_PENDING};
+use crate::mutator::{self, VALUES_PENDING};
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::Ordering::Relaxed;
 
 /// Serialises sweeps of the orphan pages.
 static ORPHAN_SWEEP: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
+/// How deep sweeps of a thread's own list may nest (see the rules above).
+const MAX_NESTED_SWEEPS: u32 = 4;
+
+thread_local! {
+    /// Sweeps of this thread's own list in progress.
+    static SWEEP_DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// One sweep of the thread's own list in progress; leaves it when dropped
+/// (also on unwind).
+struct SweepDepth;
+
+impl SweepDepth {
+    fn enter() -> Option<SweepDepth> {
+        SWEEP_DEPTH.with(|d| {
+            (d.get() < MAX_NESTED_SWEEPS).then(|| {
+                d.set(d.get() + 1);
+                SweepDepth
+            })
+        })
+    }
+}
+
+impl Drop for SweepDepth {
+    fn drop(&mut self) {
+        SWEEP_DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
 
 /// What [`reclaim`] freed.
 #[derive(Default)]
@@ -174,9 +210,9 @@ fn finish(page: PagePtr, words: &[(usize, u64)]) -> (Reclaimed, bool) {
 }
 
 /// Drops the calling thread's pending values. Skipped (and re-requested)
-/// inside another sweep of this thread.
+/// when sweeps of this thread already nest `MAX_NESTED_SWEEPS` deep.
 pub(crate) fn sweep_current_thread() {
-    let Some(_sweeping) = Role::Sweeping.take() else {
+    let Some(_depth) = SweepDepth::enter() else {
         mutator::current(|m| m.request(VALUES_PENDING));
         return;
     };
@@ -279,7 +315,9 @@ pub(crate) fn sweep_after_collection() {
 /// collection that thread runs them at its next allocation. A thread that
 /// stops allocating (a worker about to park, a thread blocked on a queue)
 /// calls this to release them now; the tokio adapter calls it when a worker
-/// parks. Calling it from a destructor run by a sweep does nothing.
+/// parks. Called from a destructor the collector runs, it drops the values
+/// left since that sweep took its batch (sweeps nest a few levels deep;
+/// beyond that, the enclosing sweep drops them when the destructor returns).
 ///
 /// Never panics because of a destructor: a destructor that panics is caught
 /// and reported to the drop-panic hook

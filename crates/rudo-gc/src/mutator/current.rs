@@ -277,14 +277,13 @@ fn trace_misuse_panic() -> ! {
 #[derive(Clone, Copy)]
 #[repr(u8)]
 pub(crate) enum Role {
-    /// Running a collection (trace phase through its own sweep): nested
-    /// collection requests are skipped.
+    /// Holding the collection lock to run a collection (not during its
+    /// sweep): a collection requested meanwhile (from `Trace::trace`) is
+    /// skipped.
     Collecting = 1,
     /// Holding the world stopped: heap operations would wait for ourselves,
     /// so they panic instead.
     Tracing = 2,
-    /// Dropping dead values: nested sweeps are skipped.
-    Sweeping = 4,
 }
 
 impl Role {
