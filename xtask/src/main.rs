@@ -16,7 +16,8 @@ commands:
   fmt      check formatting (cargo fmt --check)
   clippy   clippy on all targets with -D warnings
   doc      build docs with -D warnings
-  test     unit, integration, doc and compile-fail tests
+  test     unit, integration, doc and compile-fail tests (the core's also
+           in release builds)
   miri     the core's tests under Miri (installs nightly miri if missing)
   loom     the thread-protocol models under loom, exhaustively up to
            LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
@@ -138,6 +139,12 @@ fn test(root: &Path) -> Result<(), String> {
         "--examples",
     ]);
     run(c)?;
+    // The core's suites again in release builds: debug assertions must not
+    // be what makes them pass (several regression tests are about release
+    // behaviour: dead objects, interior lookups).
+    let mut c = cargo(root);
+    c.args(["test", "-p", "rudo-gc", "--release", "--lib", "--tests"]);
+    run(c)?;
     let mut c = cargo(root);
     c.args(["test", "--workspace", "--doc"]);
     run(c)
@@ -214,7 +221,6 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "thread_exit",
     "handles_teardown",
     "collect_drop_panics",
-    "heap_lookup",
 ];
 
 fn miri(root: &Path) -> Result<(), String> {

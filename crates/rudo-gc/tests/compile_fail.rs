@@ -7,6 +7,9 @@
 
 #[test]
 #[cfg_attr(miri, ignore)]
+// The compiler's errors do not depend on the profile; the release run of the
+// suites (`cargo xtask test`) skips this slow one.
+#[cfg_attr(not(debug_assertions), ignore = "checked by the debug run")]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");

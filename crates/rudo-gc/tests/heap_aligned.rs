@@ -57,7 +57,9 @@ fn check<T: Trace + Copy + PartialEq + core::fmt::Debug>(make: fn(u8) -> T, per_
             "the value survived the collection intact"
         );
         let info = find_gc_box(Gc::as_ptr(g).cast()).expect("found by lookup");
-        let last = (addr + core::mem::size_of::<T>() - 1) as *const u8;
+        let last = Gc::as_ptr(g)
+            .cast::<u8>()
+            .wrapping_add(core::mem::size_of::<T>() - 1);
         assert_eq!(find_gc_box(last).expect("last byte").start, info.start);
     }
     // Many objects share each page, as ordinary objects do.

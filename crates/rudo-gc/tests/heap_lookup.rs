@@ -184,23 +184,23 @@ fn lookup_is_consistent_for_every_size_class() {
 fn dead_object_waiting_for_its_home_thread_is_not_found() {
     let value = Gc::new(String::from("dies on another thread's collection"));
     let addr = addr(&value) as usize;
-    assert!(find_gc_box(addr as *const u8).is_some());
+    assert!(find_gc_box(core::ptr::without_provenance(addr)).is_some());
     std::thread::spawn(move || {
         drop(value);
         collect();
         // The value is dead; this thread cannot drop it (it is not its
         // home), so it waits, allocated, for the main thread.
         assert!(
-            find_gc_box(addr as *const u8).is_none(),
+            find_gc_box(core::ptr::without_provenance(addr)).is_none(),
             "seen from the collecting thread"
         );
     })
     .join()
     .unwrap();
     assert!(
-        find_gc_box(addr as *const u8).is_none(),
+        find_gc_box(core::ptr::without_provenance(addr)).is_none(),
         "seen from its home thread"
     );
     rudo_gc::sweep_pending();
-    assert!(find_gc_box(addr as *const u8).is_none());
+    assert!(find_gc_box(core::ptr::without_provenance(addr)).is_none());
 }

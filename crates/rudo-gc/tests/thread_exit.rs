@@ -311,3 +311,65 @@ fn a_late_release_leaks_only_what_it_releases() {
         "the late release leaked its Node"
     );
 }
+
+/// Set to make `Faulty::trace` panic.
+static TRACE_PANICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A value whose `Trace` panics while `TRACE_PANICS` is set.
+struct Faulty {
+    drops: Arc<AtomicUsize>,
+    _not_send: core::marker::PhantomData<*const ()>,
+}
+
+// SAFETY: owns no `Gc`; panicking is allowed before anything is visited.
+unsafe impl Trace for Faulty {
+    fn trace(&self, _: &mut Visitor) {
+        assert!(!TRACE_PANICS.load(SeqCst), "Faulty::trace fails");
+    }
+}
+
+impl Drop for Faulty {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+    }
+}
+
+/// A panic in `Trace` during a thread's exit collection used to unwind out
+/// of the thread-local destructor and abort the process. Now it is reported,
+/// and the thread's values (some perhaps dead, `!Send`, and droppable only
+/// by it) are leaked, never dropped elsewhere.
+#[test]
+fn a_trace_panic_in_the_exit_collection_leaks_the_heap_instead_of_aborting() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    let shared_drops = Arc::new(AtomicUsize::new(0));
+    let s = shared_drops.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<Gc<Shared>>();
+    thread::spawn(move || {
+        drop(Gc::new(Faulty {
+            drops: d.clone(),
+            _not_send: core::marker::PhantomData,
+        }));
+        let _held = Gc::new(Faulty {
+            drops: d,
+            _not_send: core::marker::PhantomData,
+        });
+        tx.send(Gc::new(Shared { drops: s })).unwrap();
+        TRACE_PANICS.store(true, SeqCst);
+    })
+    .join()
+    .expect("the thread exits normally");
+    TRACE_PANICS.store(false, SeqCst);
+    let shared = rx.recv().unwrap();
+    collect();
+    rudo_gc::sweep_pending();
+    assert_eq!(drops.load(SeqCst), 0, "the abandoned heap's values are leaked");
+    // Objects on the leaked pages stay valid for the threads holding them.
+    drop(shared);
+    collect();
+    assert_eq!(shared_drops.load(SeqCst), 0, "leaked with its heap");
+    // The collector carries on.
+    let weak = Gc::downgrade(&Gc::new(1_u8));
+    collect();
+    assert!(weak.upgrade().is_none());
+}

@@ -50,11 +50,7 @@ impl<'a> DropPanic<'a> {
 
     /// The panic message, when the payload is a string (as `panic!` makes it).
     pub fn message(&self) -> Option<&'a str> {
-        let payload = self.payload;
-        payload
-            .downcast_ref::<&'static str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        message_of(self.payload)
     }
 }
 
@@ -79,6 +75,14 @@ impl fmt::Display for DropPanic<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// The message of a panic payload, when it is a string.
+pub(crate) fn message_of(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 type Hook = Arc<dyn Fn(&DropPanic<'_>) + Send + Sync + 'static>;

@@ -9,21 +9,44 @@ pub(crate) mod sweep;
 
 pub(crate) use collector::collection_lock;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use crate::mutator::{self, Mutator};
 
 /// The thread-exit path of a mutator record: the thread's own garbage dies,
 /// and its values are dropped, on the thread itself.
-pub(crate) fn thread_exit(record: &Mutator) {
+///
+/// Returns whether the thread's remaining pages may become orphans, which
+/// other threads collect and whose dead values they drop. Not when a panic
+/// in `Trace::trace` abandoned the exit collection: the thread's garbage,
+/// `!Send` values included, would then die later on another thread. Its heap
+/// is leaked instead (`heap::orphans::abandon_heap`), and the panic is
+/// reported, not resumed (unwinding out of a thread-local destructor aborts
+/// the process).
+pub(crate) fn thread_exit(record: &Mutator) -> bool {
     let has_objects = mutator::op(false, || {
         // SAFETY: inside an operation on the owner thread (access rule 1 of
         // `mutator::record`).
         let heap = unsafe { record.heap() };
         !heap.small.is_empty() || !heap.large.is_empty()
     });
-    if has_objects {
-        collector::run(collector::Trigger::ThreadExit);
-    }
+    let collected = !has_objects
+        || catch_unwind(AssertUnwindSafe(|| {
+            collector::run(collector::Trigger::ThreadExit);
+        }))
+        .map_err(|payload| {
+            let message = drop_panic::message_of(&*payload).unwrap_or("");
+            eprintln!(
+                "rudo-gc: `Trace::trace` panicked during the exit collection of thread {:?} \
+                 ({message}); the collection was abandoned, and the values this thread \
+                 allocated are leaked (never dropped), because only this thread could drop \
+                 the `!Send` ones",
+                std::thread::current().name().unwrap_or("<unnamed>")
+            );
+        })
+        .is_ok();
     sweep::sweep_current_thread();
+    collected
 }
 
 /// Runs a full (major) collection now.

@@ -66,3 +66,26 @@ pub(crate) fn orphan_heap(heap: &mut LocalHeap, pending: Vec<PagePtr>) {
     orphans.large.extend(large);
     orphans.pending.extend(pending);
 }
+
+/// Leaks an exiting thread's heap whose exit collection was abandoned (a
+/// panic in `Trace::trace`; see `gc::thread_exit`). Call inside a heap
+/// operation of the owner thread.
+///
+/// Its garbage was not found, so some of its values may be dead and
+/// `!Send`; orphaned, they would be dropped on another thread. So the pages
+/// are listed nowhere: no collection sees them again, and nothing on them is
+/// ever freed or dropped. That is safe: an object no collection visits is
+/// never in the collected set, and the edges it holds are never subtracted,
+/// so everything it references stays alive too (a leak, by the same argument
+/// as a `Trace` impl that visits too little). The memory stays allocated, so
+/// other threads' `Gc`s to objects on these pages stay valid.
+pub(crate) fn abandon_heap(heap: &mut LocalHeap, pending: Vec<PagePtr>) {
+    heap.reset_caches();
+    heap.take_young();
+    for list in heap.avail_lists() {
+        list.clear();
+    }
+    heap.small.clear();
+    heap.large.clear();
+    drop(pending);
+}

@@ -73,12 +73,17 @@ impl Record {
 impl Drop for Record {
     fn drop(&mut self) {
         let record = &self.0;
-        crate::gc::thread_exit(record);
+        let collected = crate::gc::thread_exit(record);
         op(false, || {
             // SAFETY: inside an operation on the owner thread (access rule 1
             // of `record`), and no other reference to the heap is alive.
             let (heap, pending) = unsafe { (record.heap(), record.pending()) };
-            crate::heap::orphan_heap(heap, core::mem::take(pending));
+            let pending = core::mem::take(pending);
+            if collected {
+                crate::heap::orphan_heap(heap, pending);
+            } else {
+                crate::heap::orphans::abandon_heap(heap, pending);
+            }
             // Releases since the exit collection (a `Gc` dropped by the
             // sweep, or by a destructor it ran) must not be forgotten with
             // the record, or the next collection would be skipped. A
