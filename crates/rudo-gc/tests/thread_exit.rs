@@ -363,7 +363,11 @@ fn a_trace_panic_in_the_exit_collection_leaks_the_heap_instead_of_aborting() {
     let shared = rx.recv().unwrap();
     collect();
     rudo_gc::sweep_pending();
-    assert_eq!(drops.load(SeqCst), 0, "the abandoned heap's values are leaked");
+    assert_eq!(
+        drops.load(SeqCst),
+        0,
+        "the abandoned heap's values are leaked"
+    );
     // Objects on the leaked pages stay valid for the threads holding them.
     drop(shared);
     collect();
