@@ -5,6 +5,10 @@
 //! so that the unit tests below can check that every variant computes the same
 //! thing.
 
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
 pub mod binary_trees;
 pub mod cycle_churn;
 
@@ -18,4 +22,41 @@ pub fn young_budget_from_env() {
     {
         rudo_gc::set_config(rudo_gc::GcConfig::default().young_budget_bytes(bytes));
     }
+}
+
+/// Runs `work(&setup(), iters)` on two threads at once. Each thread runs
+/// `setup` first, then both start together; returns the time from the first
+/// start to the last end. Spawning, `setup`, and thread exit (which for a
+/// thread owning `Gc` objects runs a collection) are outside the window: a
+/// thread that finished waits for the other before exiting.
+pub fn on_two_threads<S>(
+    iters: u64,
+    setup: impl Fn() -> S + Sync,
+    work: impl Fn(&S, u64) + Sync,
+) -> Duration {
+    let start = Barrier::new(2);
+    let end = Barrier::new(2);
+    let spans: Vec<(Instant, Instant)> = thread::scope(|s| {
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let state = setup();
+                    start.wait();
+                    let t0 = Instant::now();
+                    work(&state, iters);
+                    let t1 = Instant::now();
+                    end.wait();
+                    drop(state);
+                    (t0, t1)
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("bench thread panicked"))
+            .collect()
+    });
+    let first = spans.iter().map(|s| s.0).min().expect("two spans");
+    let last = spans.iter().map(|s| s.1).max().expect("two spans");
+    last - first
 }

@@ -42,10 +42,11 @@
 use std::hint::black_box;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use benches::on_two_threads;
 use criterion::{Criterion, criterion_group, criterion_main};
 use rudo_gc::__private::{light_fence_available, use_full_fence_on_this_thread};
 use rudo_gc::{Gc, Trace};
@@ -80,43 +81,6 @@ fn clone_drop(c: &mut Criterion) {
         use_full_fence_on_this_thread(false);
     });
     group.finish();
-}
-
-/// Runs `work(&setup(), iters)` on two threads at once. Each thread runs
-/// `setup` first, then both start together; returns the time from the first
-/// start to the last end. Spawning, `setup`, and thread exit (which for a
-/// thread owning `Gc` objects runs a collection) are outside the window: a
-/// thread that finished waits for the other before exiting.
-fn on_two_threads<S>(
-    iters: u64,
-    setup: impl Fn() -> S + Sync,
-    work: impl Fn(&S, u64) + Sync,
-) -> Duration {
-    let start = Barrier::new(2);
-    let end = Barrier::new(2);
-    let spans: Vec<(Instant, Instant)> = thread::scope(|s| {
-        let threads: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let state = setup();
-                    start.wait();
-                    let t0 = Instant::now();
-                    work(&state, iters);
-                    let t1 = Instant::now();
-                    end.wait();
-                    drop(state);
-                    (t0, t1)
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| t.join().expect("bench thread panicked"))
-            .collect()
-    });
-    let first = spans.iter().map(|s| s.0).min().expect("two spans");
-    let last = spans.iter().map(|s| s.1).max().expect("two spans");
-    last - first
 }
 
 fn clone_drop_2_threads(c: &mut Criterion) {

@@ -221,6 +221,7 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "thread_exit",
     "handles_teardown",
     "collect_drop_panics",
+    "roots_table",
 ];
 
 fn miri(root: &Path) -> Result<(), String> {

@@ -48,7 +48,8 @@
 //!
 //! ## What is where
 //!
-//! - [`Gc`], [`Weak`]: pointers. `Gc<str>` and `Gc<[T]>` too.
+//! - [`Gc`], [`Weak`]: pointers. `Gc<str>` and `Gc<[T]>` too. [`ErasedGc`]:
+//!   a `Gc` whose type is forgotten (it only keeps its object alive).
 //! - [`Trace`], [`Visitor`], [`GcFree`]: how the collector sees your types.
 //! - [`GcCell`], [`GcMutex`], [`GcRwLock`]: interior mutability the
 //!   collector can see into, for one thread and across threads.
@@ -57,6 +58,8 @@
 //! - [`handles`]: V8-style handle scopes, rooted references with no count
 //!   traffic.
 //! - [`heap::find_gc_box`]: interior-pointer lookup.
+//! - [`roots`]: root tables, values kept alive by 8-byte tickets (for
+//!   embedders and FFI).
 //!
 //! ## Threads
 //!
@@ -111,6 +114,8 @@ pub mod heap;
 mod mutator;
 #[cfg(not(loom))]
 mod ptr;
+#[cfg(not(loom))]
+pub mod roots;
 mod sync;
 #[cfg(not(loom))]
 mod trace;
@@ -131,7 +136,7 @@ pub use gc::sweep::sweep_pending;
 #[cfg(not(loom))]
 pub use gc::{collect, collect_minor};
 #[cfg(not(loom))]
-pub use ptr::{Gc, Weak};
+pub use ptr::{ErasedGc, Gc, Weak};
 #[cfg(not(loom))]
 pub use trace::{GcFree, Trace, Visitor};
 

@@ -78,6 +78,11 @@ static COLLECTOR: Mutex<CollectorState> = Mutex::new(CollectorState {
 static STARTED: AtomicU64 = AtomicU64::new(0);
 static STARTED_MAJOR: AtomicU64 = AtomicU64::new(0);
 
+/// Collections started so far (incremented with the world stopped).
+pub(crate) fn started() -> u64 {
+    STARTED.load(Relaxed)
+}
+
 /// Takes the collection lock: no collection runs while it is held.
 pub(crate) fn collection_lock() -> MutexGuard<'static, CollectorState> {
     COLLECTOR.lock()

@@ -36,6 +36,8 @@ pub(crate) struct VTable {
     pub(crate) object_size: unsafe fn(NonNull<GcHeader>, usize) -> usize,
     /// `core::any::type_name` of the value.
     pub(crate) type_name: fn() -> &'static str,
+    /// `TypeId` of the value's type (`ErasedGc::downcast`).
+    pub(crate) type_id: fn() -> core::any::TypeId,
 }
 
 /// Reads the length trailer of a slice object.
@@ -88,6 +90,7 @@ impl<T: Trace> SizedVTable<T> {
         },
         object_size: size_sized::<T>,
         type_name: core::any::type_name::<T>,
+        type_id: core::any::TypeId::of::<T>,
     };
 }
 
@@ -125,6 +128,7 @@ impl<T: Trace> SliceVTable<T> {
         },
         object_size: size_slice::<T>,
         type_name: core::any::type_name::<[T]>,
+        type_id: core::any::TypeId::of::<[T]>,
     };
 }
 
@@ -163,4 +167,5 @@ pub(crate) static STR_VTABLE: VTable = VTable {
     drop: None,
     object_size: size_slice::<u8>,
     type_name: core::any::type_name::<str>,
+    type_id: core::any::TypeId::of::<str>,
 };

@@ -24,6 +24,15 @@ unsafe impl<T: ?Sized + 'static> Trace for Gc<T> {
     }
 }
 
+// SAFETY: as for `Gc`: an `ErasedGc` owns exactly its one reference.
+unsafe impl Trace for crate::ErasedGc {
+    const NEEDS_DROP: bool = false;
+    #[inline(always)]
+    fn trace(&self, visitor: &mut Visitor) {
+        visitor.visit_erased(self);
+    }
+}
+
 // SAFETY: as for `Gc`.
 unsafe impl<T: ?Sized + 'static> Trace for Weak<T> {
     const NEEDS_DROP: bool = false;

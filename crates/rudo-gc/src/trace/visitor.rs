@@ -155,6 +155,13 @@ impl Visitor {
         self.edge(gc.header_ptr());
     }
 
+    /// Reports the strong reference an [`ErasedGc`](crate::ErasedGc) holds
+    /// (at most once per `ErasedGc`, like [`visit`](Visitor::visit)).
+    #[inline(always)]
+    pub fn visit_erased(&mut self, gc: &crate::ErasedGc) {
+        self.edge(gc.header_ptr());
+    }
+
     /// Reports one `Weak` that the traced value owns (at most once per `Weak`).
     #[inline]
     pub fn visit_weak<T: ?Sized + 'static>(&mut self, weak: &Weak<T>) {
