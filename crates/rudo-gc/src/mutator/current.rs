@@ -229,6 +229,11 @@ pub(crate) fn heap_op<R>(f: impl FnOnce(&Mutator) -> R) -> R {
 #[cold]
 #[inline(never)]
 fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) -> R) -> R {
+    // First: a thread holding the world stopped would wait for itself (or,
+    // without a record, for the collection lock it holds).
+    if Role::Tracing.is_set() {
+        trace_misuse_panic();
+    }
     loop {
         let m = CURRENT.with(Cell::get);
         if m.is_null() {
@@ -245,9 +250,6 @@ fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) ->
                 TEARDOWN_DIRTY.store(true, Relaxed);
             }
             return f(None);
-        }
-        if Role::Tracing.is_set() {
-            trace_misuse_panic();
         }
         WORLD.wait();
         // SAFETY: as in `current`.
