@@ -222,6 +222,7 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "handles_teardown",
     "collect_drop_panics",
     "roots_table",
+    "handles_async",
 ];
 
 fn miri(root: &Path) -> Result<(), String> {

@@ -89,3 +89,26 @@ fn lock_guards_are_sync_like_std_guards() {
     sync::<rudo_gc::GcRwLockReadGuard<'static, i32>>();
     sync::<rudo_gc::GcRwLockWriteGuard<'static, i32>>();
 }
+
+#[test]
+fn async_handles_erased_pointers_and_root_tables_are_thread_safe() {
+    use rudo_gc::ErasedGc;
+    use rudo_gc::handles::{AsyncHandle, AsyncHandleScope};
+    use rudo_gc::roots::{RootTable, RootTicket, StaleTicket};
+    send::<AsyncHandleScope>();
+    sync::<AsyncHandleScope>();
+    send::<AsyncHandle<String>>();
+    sync::<AsyncHandle<String>>();
+    unpin::<AsyncHandle<String>>();
+    send::<ErasedGc>();
+    sync::<ErasedGc>();
+    send::<RootTable<Gc<String>>>();
+    sync::<RootTable<Gc<String>>>();
+    sync::<RootTable<ErasedGc>>();
+    fn copy<T: Copy>() {}
+    copy::<RootTicket>();
+    send::<RootTicket>();
+    sync::<StaleTicket>();
+    fn error<T: std::error::Error + Send + Sync + 'static>() {}
+    error::<StaleTicket>();
+}

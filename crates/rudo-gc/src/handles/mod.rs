@@ -9,6 +9,10 @@
 //! [`SealedHandleScope`] forbids creating handles (in debug builds), to catch
 //! code that would leak handles into a long-lived scope.
 //!
+//! For async code, [`AsyncHandleScope`] makes [`AsyncHandle`]s: `'static`,
+//! `Send` handles that may cross `.await` points and threads, checked at
+//! run time instead of by the compiler.
+//!
 //! Rules (the full protocol is in `local_handles`):
 //!
 //! 1. Every live handle slot of the thread is a root of every collection.
@@ -31,12 +35,14 @@
 //! assert_eq!(sum, 5);
 //! ```
 
+mod async_scope;
 mod escape;
 mod handle;
 pub(crate) mod local_handles;
 mod scope;
 mod sealed;
 
+pub use async_scope::{ASYNC_SCOPE_CAPACITY, AsyncHandle, AsyncHandleScope};
 pub use escape::EscapeableHandleScope;
 pub use handle::{Handle, MaybeHandle};
 pub use scope::{HandleScope, scope};

@@ -18,7 +18,9 @@ pub(crate) use gate::Gate;
 /// Atomics embedded in heap memory or statics; never switched to `loom`.
 #[cfg_attr(loom, allow(unused_imports))]
 pub(crate) mod raw {
-    pub(crate) use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use core::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
 }
 
 #[cfg(not(loom))]
