@@ -458,7 +458,10 @@ fn free_or_defer(
                     unsafe { mutators[i].pending() }.push(page);
                     mutators[i].request(VALUES_PENDING);
                 }
-                None => orphans.pending.push(page),
+                None => {
+                    orphans.pending.push(page);
+                    sweep::note_orphans_pending();
+                }
             }
         }
         if let Some(i) = owner {

@@ -50,10 +50,20 @@ use crate::heap::orphans::ORPHANS;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
 use crate::mutator::{self, VALUES_PENDING};
 use crate::ptr::header::GcHeader;
-use crate::sync::raw::Ordering::Relaxed;
+use crate::sync::raw::{AtomicBool, Ordering::Relaxed};
 
 /// Serialises sweeps of the orphan pages.
 static ORPHAN_SWEEP: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
+/// Orphan pages may be listed with values to drop: a hint, set after every
+/// push to the orphans' pending list and cleared by the sweep that takes it,
+/// so that `sweep_pending` costs two loads when there is nothing to do.
+static ORPHANS_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// Records that orphan pages were listed with values to drop.
+pub(crate) fn note_orphans_pending() {
+    ORPHANS_PENDING.store(true, Relaxed);
+}
 
 /// How deep sweeps of a thread's own list may nest (see the rules above).
 const MAX_NESTED_SWEEPS: u32 = 4;
@@ -259,6 +269,8 @@ fn sweep_orphans() {
         return;
     };
     loop {
+        // Before taking the list: a page listed after the take sets it again.
+        ORPHANS_PENDING.store(false, Relaxed);
         let batch = mutator::op(false, || {
             let pages = core::mem::take(&mut ORPHANS.lock().pending);
             snapshot(pages)
@@ -274,6 +286,7 @@ fn sweep_orphans() {
                 let (reclaimed, remaining) = finish(*page, words);
                 if remaining {
                     orphans.pending.push(*page);
+                    note_orphans_pending();
                 }
                 if reclaimed.large_page_free {
                     orphans.large.retain(|p| p != page);
@@ -339,10 +352,17 @@ pub(crate) fn sweep_after_collection() {
 /// sweep_pending();
 /// ```
 pub fn sweep_pending() {
-    if mutator::current(|_| ()).is_none() {
+    // Cheap when there is nothing to do (an idle worker calls this when it
+    // parks): the thread's request bit, then the orphans' hint.
+    let Some(own) = mutator::current(|m| m.take_request(VALUES_PENDING)) else {
         return;
+    };
+    if own {
+        sweep_current_thread();
     }
-    sweep_after_collection();
+    if ORPHANS_PENDING.load(Relaxed) {
+        sweep_orphans();
+    }
 }
 
 #[cfg(test)]

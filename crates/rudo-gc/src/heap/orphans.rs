@@ -64,7 +64,10 @@ pub(crate) fn orphan_heap(heap: &mut LocalHeap, pending: Vec<PagePtr>) {
     let mut orphans = ORPHANS.lock();
     orphans.small.extend(small);
     orphans.large.extend(large);
-    orphans.pending.extend(pending);
+    if !pending.is_empty() {
+        orphans.pending.extend(pending);
+        crate::gc::sweep::note_orphans_pending();
+    }
 }
 
 /// Leaks an exiting thread's heap whose exit collection was abandoned (a

@@ -150,4 +150,10 @@ impl Mutator {
     pub(crate) fn take_attention(&self) -> u32 {
         self.attention.swap(0, Relaxed)
     }
+
+    /// Takes one kind of requested work; returns whether it was requested.
+    pub(crate) fn take_request(&self, bits: u32) -> bool {
+        self.attention.load(Relaxed) & bits != 0
+            && self.attention.fetch_and(!bits, Relaxed) & bits != 0
+    }
 }
