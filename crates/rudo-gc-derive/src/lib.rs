@@ -58,9 +58,12 @@
 
 mod attr;
 mod bound;
+mod entry;
 mod errors;
 mod expand_gc_free;
 mod expand_trace;
+mod root;
+mod spawn_with_gc;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -229,4 +232,33 @@ pub fn derive_trace(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(GcFree, attributes(gc))]
 pub fn derive_gc_free(input: TokenStream) -> TokenStream {
     expand_gc_free::derive(&parse_macro_input!(input as DeriveInput)).into()
+}
+
+/// `#[rudo_gc_tokio::main]`: use it through `rudo_gc_tokio`, which documents
+/// it.
+#[proc_macro_attribute]
+pub fn gc_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(entry::Kind::Main, args.into(), item.into()).into()
+}
+
+/// `#[rudo_gc_tokio::test]`: use it through `rudo_gc_tokio`, which documents
+/// it.
+#[proc_macro_attribute]
+pub fn gc_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(entry::Kind::Test, args.into(), item.into()).into()
+}
+
+/// `#[rudo_gc_tokio::root]`: use it through `rudo_gc_tokio`, which documents
+/// it.
+#[proc_macro_attribute]
+pub fn gc_root(args: TokenStream, item: TokenStream) -> TokenStream {
+    root::expand(args.into(), item.into()).into()
+}
+
+/// The expansion of `rudo_gc_tokio::spawn_with_gc!` (which passes its own
+/// path first); use that macro.
+#[doc(hidden)]
+#[proc_macro]
+pub fn spawn_with_gc_impl(input: TokenStream) -> TokenStream {
+    spawn_with_gc::expand(input.into()).into()
 }
