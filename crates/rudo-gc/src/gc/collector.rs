@@ -28,7 +28,7 @@
 //! world and the lock are released, nothing but scratch state changed, and
 //! the next request runs a full collection.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -64,6 +64,30 @@ pub(crate) struct CollectorState {
     changed_since_major: bool,
     /// Bytes in use after the last major collection.
     used_after_major: usize,
+    /// Pacing: the last collection blocked mutators, so the world stays open
+    /// until then (see `pace`).
+    open_until: Option<Instant>,
+}
+
+/// The longest a collection keeps the world open for the mutators the
+/// previous one blocked.
+const MAX_PACE: Duration = Duration::from_millis(20);
+
+/// Pacing: after a collection that blocked mutators (they waited at the gate
+/// while it traced), the next one starts no sooner than that pause later,
+/// capped at `MAX_PACE`. Otherwise a thread collecting back to back (a loop
+/// of `collect()`, or one allocation-heavy thread spending its budget over
+/// and over) keeps the world stopped nearly all the time: the mutators it
+/// blocks get one heap operation per collection. With pacing they get at
+/// least half the time whenever they contend; uncontended collections are
+/// never delayed.
+fn pace(state: &mut CollectorState) {
+    if let Some(until) = state.open_until.take() {
+        let now = Instant::now();
+        if until > now {
+            std::thread::sleep(until - now);
+        }
+    }
 }
 
 /// The collection lock: held from the decision to collect until the world is
@@ -73,6 +97,7 @@ static COLLECTOR: Mutex<CollectorState> = Mutex::new(CollectorState {
     scratch: Scratch::new(),
     changed_since_major: false,
     used_after_major: 0,
+    open_until: None,
 });
 /// Collections started (any kind), and major collections started.
 static STARTED: AtomicU64 = AtomicU64::new(0);
@@ -158,6 +183,7 @@ impl Drop for AbandonGuard<'_> {
 }
 
 fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
+    pace(state);
     let started = Instant::now();
     let mut mutators = Vec::new();
     let world = StoppedWorld::stop(&mut mutators);
@@ -245,9 +271,11 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         state.used_after_major = live_bytes;
     }
     drop(heaps);
+    let blocked = WORLD.waiters() > 0;
     drop(world);
-    chunk::release_pages(&empty);
     let pause = started.elapsed();
+    state.open_until = blocked.then(|| Instant::now() + pause.min(MAX_PACE));
+    chunk::release_pages(&empty);
     stats::record_collection(stats::CollectionRecord {
         minor,
         pause,

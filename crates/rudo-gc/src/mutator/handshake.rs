@@ -66,6 +66,10 @@ impl OpFlag {
 pub(crate) struct World {
     collecting: AtomicBool,
     gate: Gate,
+    /// Mutators inside [`wait`](World::wait): the collector paces itself
+    /// when it blocked some (`gc::collector::pace`).
+    #[cfg(not(loom))]
+    waiting: crate::sync::raw::AtomicUsize,
 }
 
 impl World {
@@ -75,6 +79,7 @@ impl World {
         World {
             collecting: AtomicBool::new(false),
             gate: Gate::new(),
+            waiting: crate::sync::raw::AtomicUsize::new(0),
         }
     }
 
@@ -115,11 +120,21 @@ impl World {
         flag.in_op.store(false, Ordering::Release);
     }
 
+    /// Mutators waiting for the world to be released (a snapshot).
+    #[cfg(not(loom))]
+    pub(crate) fn waiters(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     /// Blocks until the running collection releases the world.
     #[cold]
     pub(crate) fn wait(&self) {
+        #[cfg(not(loom))]
+        self.waiting.fetch_add(1, Ordering::Relaxed);
         self.gate
             .wait_while(|| self.collecting.load(Ordering::Acquire));
+        #[cfg(not(loom))]
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Starts stopping the world: from here on no mutator can enter an

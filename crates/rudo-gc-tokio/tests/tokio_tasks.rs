@@ -1,0 +1,264 @@
+//! Tasks (user stories 3 and 4): `gc::spawn` tasks keep what they capture
+//! alive while other threads collect, 10,000 tasks hold roots across awaits
+//! with collections in between (SC-002, SC-004), `spawn_local` runs `!Send`
+//! values, and workers drop the dead values waiting for them at yields, after
+//! each poll, and when they park.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::thread;
+
+use rudo_gc::{Gc, GcMutex, Trace, collect};
+use rudo_gc_tokio::{self as gc, GcRootSet, GcTokioExt};
+
+/// Counts its drops, and where it was dropped.
+#[derive(Trace)]
+#[gc(unsafe_drop)]
+struct Tracked {
+    value: u64,
+    #[gc(skip)]
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+    }
+}
+
+fn tracked(value: u64, drops: &Arc<AtomicUsize>) -> Gc<Tracked> {
+    Gc::new(Tracked {
+        value,
+        drops: drops.clone(),
+    })
+}
+
+fn collect_now() {
+    drop(Gc::new(0_u8));
+    collect();
+}
+
+/// A tree of `depth` levels with checksum `value`-based leaves.
+#[derive(Trace)]
+struct Tree {
+    value: u64,
+    children: Vec<Gc<Tree>>,
+}
+
+fn tree(depth: u32, value: u64) -> Gc<Tree> {
+    Gc::new(Tree {
+        value,
+        children: if depth == 0 {
+            Vec::new()
+        } else {
+            (0..2).map(|i| tree(depth - 1, value * 2 + i)).collect()
+        },
+    })
+}
+
+fn sum(t: &Tree) -> u64 {
+    t.value + t.children.iter().map(|c| sum(c)).sum::<u64>()
+}
+
+/// Collects in a loop on its own thread until dropped.
+struct Collector {
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<usize>>,
+}
+
+impl Collector {
+    fn start() -> Collector {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = thread::spawn(move || {
+            let mut rounds = 0;
+            while !s.load(SeqCst) {
+                collect_now();
+                rounds += 1;
+            }
+            rounds
+        });
+        Collector {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> usize {
+        self.stop.store(true, SeqCst);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+#[gc::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawned_tasks_keep_their_gcs_while_another_thread_collects() {
+    let collector = Collector::start();
+    let shared = Gc::new(GcMutex::new(Vec::<Gc<Tree>>::new()));
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let shared = shared.clone();
+            gc::spawn(async move {
+                let mine = tree(6, i);
+                let expected = sum(&mine);
+                for _ in 0..4 {
+                    gc::yield_now().await;
+                    assert_eq!(sum(&mine), expected);
+                }
+                shared.lock().push(mine);
+                expected
+            })
+        })
+        .collect();
+    let mut expected = 0;
+    for t in tasks {
+        expected += t.await.unwrap();
+    }
+    assert!(collector.finish() > 0);
+    let total: u64 = shared.lock().iter().map(|t| sum(t)).sum();
+    assert_eq!(total, expected);
+}
+
+/// SC-002 / SC-004: 10,000 tasks each holding a tree (by a `Gc` and by a
+/// guard) across four awaits, with collections in between; none is ever
+/// collected early.
+#[gc::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_tasks_hold_roots_across_awaits() {
+    const TASKS: u64 = 10_000;
+    let roots_before = GcRootSet::global().len();
+    let collector = Collector::start();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|i| {
+            gc::spawn(async move {
+                let held = tree(3, i);
+                let guarded = tree(2, i);
+                let expected = (sum(&held), sum(&guarded));
+                let guard = guarded.root_guard();
+                drop(guarded);
+                for _ in 0..4 {
+                    tokio::task::yield_now().await;
+                }
+                (expected, (sum(&held), sum(&guard.to_gc())))
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (expected, found) = t.await.unwrap();
+        assert_eq!(found, expected);
+    }
+    collector.finish();
+    assert_eq!(GcRootSet::global().len(), roots_before);
+}
+
+#[test]
+fn spawn_local_runs_tasks_with_values_that_are_not_send() {
+    let runtime = {
+        let mut builder = tokio::runtime::Builder::new_current_thread();
+        builder.enable_all();
+        gc::runtime::install(&mut builder).build().unwrap()
+    };
+    let local = tokio::task::LocalSet::new();
+    let seen = local.block_on(&runtime, async {
+        // `Rc` and `Cell`: `!Send` values behind `Gc`s.
+        let counter = Gc::new(Rc::new(Cell::new(0_u32)));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let counter = counter.clone();
+                gc::spawn_local(async move {
+                    tokio::task::yield_now().await;
+                    collect_now();
+                    counter.set(counter.get() + 1);
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        counter.get()
+    });
+    assert_eq!(seen, 8);
+}
+
+#[gc::test(flavor = "multi_thread", worker_threads = 1)]
+async fn spawn_blocking_returns_and_drops_what_waits_for_its_thread() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    let value = gc::spawn_blocking(move || {
+        // Dies on this pool thread, found dead by another thread's collection.
+        let gc = tracked(9, &d);
+        let value = gc.value;
+        thread::spawn(move || {
+            drop(gc);
+            collect_now();
+        })
+        .join()
+        .unwrap();
+        value
+    })
+    .await
+    .unwrap();
+    assert_eq!(value, 9);
+    assert_eq!(
+        drops.load(SeqCst),
+        1,
+        "dropped on the pool thread before it returned"
+    );
+}
+
+/// Makes a dead value wait for the calling thread: it dies in a collection
+/// another thread runs.
+fn leave_pending(drops: &Arc<AtomicUsize>) {
+    let gc = tracked(1, drops);
+    thread::spawn(move || {
+        drop(gc);
+        collect_now();
+    })
+    .join()
+    .unwrap();
+}
+
+#[gc::test]
+async fn a_yield_drops_the_values_waiting_for_the_worker() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    leave_pending(&drops);
+    assert_eq!(drops.load(SeqCst), 0);
+    gc::yield_now().await;
+    assert_eq!(drops.load(SeqCst), 1);
+    leave_pending(&drops);
+    Gc::new(0_u8).yield_now().await;
+    assert_eq!(drops.load(SeqCst), 2);
+}
+
+#[gc::test]
+async fn a_task_drops_the_values_waiting_for_its_worker_after_each_poll() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    // The task runs on this (current_thread) runtime's thread.
+    gc::spawn(async move { leave_pending(&d) }).await.unwrap();
+    assert_eq!(drops.load(SeqCst), 1);
+}
+
+#[gc::test(start_paused = true)]
+async fn a_parking_worker_drops_the_values_waiting_for_it() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    leave_pending(&drops);
+    assert_eq!(drops.load(SeqCst), 0);
+    // The runtime has nothing else to do: it parks (paused time advances).
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(drops.load(SeqCst), 1, "dropped by the park hook");
+}
+
+#[test]
+fn spawning_outside_a_runtime_panics_with_tokios_message() {
+    let payload = std::panic::catch_unwind(|| gc::spawn(async {})).expect_err("no runtime");
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    assert!(
+        message.contains("no reactor running") || message.contains("runtime"),
+        "{message}"
+    );
+}
