@@ -1,0 +1,2 @@
+#[rudo_gc_tokio::main(flavour = "multi_thread")]
+async fn main() {}
