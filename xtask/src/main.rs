@@ -12,12 +12,13 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci       everything CI runs: fmt, clippy, doc, test, loom (bounded), miri
+  ci       everything CI runs: fmt, clippy, doc, test, examples, loom (bounded), miri
   fmt      check formatting (cargo fmt --check)
   clippy   clippy on all targets with -D warnings
   doc      build docs with -D warnings
   test     unit, integration, doc and compile-fail tests (the core's also
            in release builds)
+  examples run every example once (the service for a second, with both stores)
   miri     the core's tests under Miri (installs nightly miri if missing)
   loom     the thread-protocol models under loom, exhaustively up to
            LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
             ("clippy", clippy),
             ("doc", doc),
             ("test", test),
+            ("examples", examples),
             ("loom", loom_ci),
             ("miri", miri),
         ],
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("clippy") => vec![("clippy", clippy)],
         Some("doc") => vec![("doc", doc)],
         Some("test") => vec![("test", test)],
+        Some("examples") => vec![("examples", examples)],
         Some("miri") => vec![("miri", miri)],
         Some("loom") => vec![("loom", loom)],
         Some("bench") => vec![("bench", bench)],
@@ -148,6 +151,30 @@ fn test(root: &Path) -> Result<(), String> {
     let mut c = cargo(root);
     c.args(["test", "--workspace", "--doc"]);
     run(c)
+}
+
+/// Every example, with the arguments that keep it short.
+const EXAMPLES: &[(&str, &[&str])] = &[
+    ("graph", &[]),
+    ("graph_service", &["--seconds", "1", "--clients", "2"]),
+    (
+        "graph_service",
+        &["--seconds", "1", "--clients", "2", "--baseline", "arc"],
+    ),
+    ("tokio_spawn", &[]),
+    ("tokio_macros", &[]),
+    ("tokio_macros_manual", &[]),
+    ("tokio_root_guard", &[]),
+];
+
+fn examples(root: &Path) -> Result<(), String> {
+    for (name, args) in EXAMPLES {
+        let mut c = cargo(root);
+        c.args(["run", "--quiet", "-p", "examples", "--example", name, "--"]);
+        c.args(*args);
+        run(c)?;
+    }
+    Ok(())
 }
 
 /// The nightly toolchain Miri runs on.

@@ -186,3 +186,9 @@ pub mod __private {
         call12(T1 h1, T2 h2, T3 h3, T4 h4, T5 h5, T6 h6, T7 h7, T8 h8, T9 h9, T10 h10, T11 h11, T12 h12);
     }
 }
+
+/// The README's examples, compiled and run as doctests (here, where both the
+/// core and the adapter are dependencies).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

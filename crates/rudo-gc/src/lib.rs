@@ -157,11 +157,6 @@ pub mod __private {
     }
 }
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
-
 /// Derives [`Trace`](trait@Trace). See the `rudo-gc-derive` crate for options
 /// (`#[gc(skip)]`, `#[gc(crate = "...")]`, `#[gc(bound = "...")]`,
 /// `#[gc(unsafe_drop)]`).

@@ -199,3 +199,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for GcMutexGuard<'_, T> {
         (**self).fmt(f)
     }
 }
+
+impl<T: ?Sized + fmt::Display> fmt::Display for GcMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
