@@ -114,7 +114,6 @@ pub mod heap;
 mod mutator;
 #[cfg(not(loom))]
 mod ptr;
-#[cfg(not(loom))]
 pub mod roots;
 mod sync;
 #[cfg(not(loom))]

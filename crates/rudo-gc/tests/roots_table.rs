@@ -106,7 +106,9 @@ fn tickets_cross_an_integer_boundary() {
 #[test]
 fn garbage_integers_are_stale_never_a_panic_or_a_value() {
     let host = RootTable::new();
-    let live: Vec<RootTicket> = (0..64).map(|i| host.pin(Value::Int(i))).collect();
+    let live: Vec<RootTicket> = (0..if cfg!(miri) { 4 } else { 64 })
+        .map(|i| host.pin(Value::Int(i)))
+        .collect();
     let live_bits: Vec<u64> = live.iter().map(|t| t.to_bits()).collect();
     // Every bit flip of a live ticket, and a sweep of arbitrary integers.
     let mut candidates: Vec<u64> = live_bits
@@ -131,7 +133,7 @@ fn garbage_integers_are_stale_never_a_panic_or_a_value() {
         assert!(host.replace(t, Value::Nil).is_err());
         assert!(host.unpin(t).is_err());
     }
-    assert_eq!(host.len(), 64, "nothing was disturbed");
+    assert_eq!(host.len(), live.len(), "nothing was disturbed");
 }
 
 #[test]
@@ -224,7 +226,7 @@ fn using_the_table_inside_its_own_with_panics_instead_of_deadlocking() {
 #[test]
 fn threads_pin_and_unpin_concurrently_while_others_collect() {
     const THREADS: usize = if cfg!(miri) { 2 } else { 4 };
-    const ROUNDS: usize = if cfg!(miri) { 20 } else { 2_000 };
+    const ROUNDS: usize = if cfg!(miri) { 8 } else { 2_000 };
     let table: Arc<RootTable<Gc<[u64; 4]>>> = Arc::new(RootTable::new());
     let barrier = Arc::new(Barrier::new(THREADS + 1));
     let workers: Vec<_> = (0..THREADS)

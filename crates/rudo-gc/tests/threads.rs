@@ -956,10 +956,10 @@ fn panic_in_trace_abandons_the_collection_and_other_threads_carry_on() {
 /// collection first lets the waiters it finds leave the gate.
 #[test]
 fn mutators_make_progress_next_to_a_thread_that_collects_back_to_back() {
-    const OPS: usize = if cfg!(miri) { 200 } else { 20_000 };
+    const OPS: usize = if cfg!(miri) { 40 } else { 20_000 };
     // A live heap that makes each collection take a while, as a service's
     // would: the mutators then wait at the gate at nearly every operation.
-    let live: Vec<Gc<[u64; 2]>> = (0..if cfg!(miri) { 100 } else { 200_000 })
+    let live: Vec<Gc<[u64; 2]>> = (0..if cfg!(miri) { 20 } else { 200_000 })
         .map(|i| Gc::new([i; 2]))
         .collect();
     let stop = Arc::new(AtomicBool::new(false));

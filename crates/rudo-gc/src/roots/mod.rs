@@ -35,8 +35,17 @@
 //! assert!(host.get(RootTicket::from_bits(0xdead_beef)).is_none());
 //! ```
 
+// Under `cfg(loom)` only the shard protocol and its models are built.
+#[cfg(all(test, loom))]
+mod loom_models;
+#[cfg_attr(loom, allow(dead_code))]
+mod shard;
+#[cfg(not(loom))]
 mod table;
+#[cfg_attr(loom, allow(dead_code, unreachable_pub))]
 mod ticket;
 
+#[cfg(not(loom))]
 pub use table::RootTable;
+#[cfg(not(loom))]
 pub use ticket::{RootTicket, StaleTicket};

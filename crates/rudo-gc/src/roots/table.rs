@@ -1,6 +1,6 @@
 //! `RootTable<V>`: values kept alive by tickets, in sharded slot pools.
 //!
-//! Layout: 16 shards, each a `parking_lot::Mutex` around a vector of slots
+//! Layout: 16 shards (`roots::shard`), each a lock around a vector of slots
 //! with an intrusive free list, padded to its own cache lines. A thread pins
 //! into its *home shard* (assigned round-robin on its first pin), so threads
 //! pinning at once take different locks; unpinning goes to the ticket's
@@ -12,6 +12,7 @@
 //! 1. A slot's generation changes on every unpin (and `unpin_all`), so a
 //!    ticket issued before is stale from then on; a slot whose generation
 //!    would pass `MAX_GENERATION` is retired (never put on the free list).
+//!    (`roots::shard` has the protocol, and `loom` models of it.)
 //! 2. The table id and the generations new slots start at come from
 //!    [`IdPool`]: a dropped table's id is reused only with generations above
 //!    every generation the dropped table's slots reached (rule 1 makes that
@@ -32,12 +33,10 @@ use core::marker::PhantomData;
 
 use parking_lot::Mutex;
 
+use super::shard::Shard;
 use super::ticket::{MAX_GENERATION, MAX_TABLE_ID, RootTicket, SHARD_SLOTS, SHARDS, StaleTicket};
-use crate::sync::raw::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use crate::sync::raw::{AtomicUsize, Ordering::Relaxed};
 use crate::trace::Trace;
-
-/// No free slot (end of a free list).
-const NONE: u32 = u32::MAX;
 
 /// Values kept alive by 8-byte tickets ([`RootTicket`]) rather than by a
 /// `Gc` the holder keeps: for embedders that must name a GC value from
@@ -80,41 +79,6 @@ pub struct RootTable<V> {
     _values: PhantomData<V>,
 }
 
-/// One shard, on cache lines of its own.
-#[repr(align(128))]
-struct Shard<V> {
-    slots: Mutex<Slots<V>>,
-    /// Values pinned in this shard. Written only under `slots`' lock (so a
-    /// load and a store lose nothing), read without it by `len`.
-    len: AtomicUsize,
-    /// One more than the number of collections started when the shard last
-    /// changed (0: never), for `is_dirty`. Written under the lock.
-    changed: AtomicU64,
-}
-
-impl<V> Shard<V> {
-    /// Records a change (`is_dirty`); call under the lock.
-    #[inline]
-    fn note_change(&self) {
-        self.changed
-            .store(crate::gc::collector::started() + 1, Relaxed);
-    }
-}
-
-struct Slots<V> {
-    slots: Vec<Slot<V>>,
-    /// Head of the free list.
-    free: u32,
-}
-
-struct Slot<V> {
-    /// `None` when free or retired.
-    value: Option<V>,
-    generation: u32,
-    /// Next free slot, while this one is free.
-    next_free: u32,
-}
-
 /// Table ids and the generations their slots start at (rule 2).
 struct IdPool {
     next: u32,
@@ -136,6 +100,12 @@ thread_local! {
     static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
     /// The table whose `with` closure this thread is running (0: none).
     static IN_WITH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The `is_dirty` stamp of a change made now: one more than the number of
+/// collections started.
+fn stamp() -> u64 {
+    crate::gc::collector::started() + 1
 }
 
 fn home_shard() -> usize {
@@ -176,16 +146,7 @@ impl<V: Trace> RootTable<V> {
         RootTable {
             id,
             base,
-            shards: (0..SHARDS)
-                .map(|_| Shard {
-                    slots: Mutex::new(Slots {
-                        slots: Vec::new(),
-                        free: NONE,
-                    }),
-                    len: AtomicUsize::new(0),
-                    changed: AtomicU64::new(0),
-                })
-                .collect(),
+            shards: (0..SHARDS).map(|_| Shard::new()).collect(),
             _values: PhantomData,
         }
     }
@@ -220,31 +181,16 @@ impl<V> RootTable<V> {
     pub fn pin(&self, value: V) -> RootTicket {
         self.check_reentry();
         let home = home_shard();
-        let mut value = Some(value);
+        let stamp = stamp();
+        let mut value = value;
         for k in 0..SHARDS {
             let shard_index = (home + k) % SHARDS;
-            let shard = &self.shards[shard_index];
-            let mut slots = shard.slots.lock();
-            let slot = if slots.free != NONE {
-                let slot = slots.free as usize;
-                slots.free = slots.slots[slot].next_free;
-                slots.slots[slot].value = value.take();
-                slot
-            } else if slots.slots.len() < SHARD_SLOTS {
-                slots.slots.push(Slot {
-                    value: value.take(),
-                    generation: self.base,
-                    next_free: NONE,
-                });
-                slots.slots.len() - 1
-            } else {
-                continue; // this shard is full
-            };
-            let generation = slots.slots[slot].generation;
-            shard.len.store(shard.len.load(Relaxed) + 1, Relaxed);
-            shard.note_change();
-            drop(slots);
-            return RootTicket::new(self.id, shard_index, slot, generation);
+            match self.shards[shard_index].pin(value, self.base, stamp) {
+                Ok((slot, generation)) => {
+                    return RootTicket::new(self.id, shard_index, slot, generation);
+                }
+                Err(back) => value = back, // this shard is full
+            }
         }
         panic!(
             "rudo-gc: a RootTable holds at most {} values (a ticket has 24 bits for its slot); \
@@ -253,24 +199,12 @@ impl<V> RootTable<V> {
         );
     }
 
-    /// Runs `f` on the slot of `ticket` under its shard lock, if the ticket
-    /// is live.
-    fn locate<R>(
-        &self,
-        ticket: RootTicket,
-        f: impl FnOnce(&mut Slot<V>, &Shard<V>) -> R,
-    ) -> Result<R, StaleTicket> {
-        let stale = StaleTicket(ticket);
-        if ticket.table() != self.id {
-            return Err(stale);
-        }
-        let shard = &self.shards[ticket.shard()];
-        let mut slots = shard.slots.lock();
-        match slots.slots.get_mut(ticket.slot()) {
-            Some(slot) if slot.generation == ticket.generation() && slot.value.is_some() => {
-                Ok(f(slot, shard))
-            }
-            _ => Err(stale),
+    /// The shard of a ticket of this table.
+    fn shard(&self, ticket: RootTicket) -> Result<&Shard<V>, StaleTicket> {
+        if ticket.table() == self.id {
+            Ok(&self.shards[ticket.shard()])
+        } else {
+            Err(StaleTicket(ticket))
         }
     }
 
@@ -285,9 +219,9 @@ impl<V> RootTable<V> {
         V: Clone,
     {
         self.check_reentry();
-        self.locate(ticket, |slot, _| slot.value.clone())
-            .ok()
-            .flatten()
+        self.shard(ticket)
+            .ok()?
+            .with_live(ticket.slot(), ticket.generation(), |v| v.clone())
     }
 
     /// Runs `f` with the value `ticket` names.
@@ -313,10 +247,12 @@ impl<V> RootTable<V> {
                 IN_WITH.with(|w| w.set(self.0));
             }
         }
-        self.locate(ticket, |slot, _| {
-            let _outside = Outside(IN_WITH.with(|w| w.replace(self.id)));
-            f(slot.value.as_ref().expect("checked by locate"))
-        })
+        self.shard(ticket)?
+            .with_live(ticket.slot(), ticket.generation(), |v| {
+                let _outside = Outside(IN_WITH.with(|w| w.replace(self.id)));
+                f(v)
+            })
+            .ok_or(StaleTicket(ticket))
     }
 
     /// Replaces the value `ticket` names with `value` and returns the old
@@ -332,10 +268,9 @@ impl<V> RootTable<V> {
     #[track_caller]
     pub fn replace(&self, ticket: RootTicket, value: V) -> Result<V, StaleTicket> {
         self.check_reentry();
-        self.locate(ticket, |slot, shard| {
-            shard.note_change();
-            slot.value.replace(value).expect("checked by locate")
-        })
+        self.shard(ticket)?
+            .replace(ticket.slot(), ticket.generation(), value, stamp())
+            .map_err(|_| StaleTicket(ticket))
     }
 
     /// Unpins the value `ticket` names and returns it. The ticket, and every
@@ -352,23 +287,9 @@ impl<V> RootTable<V> {
     #[track_caller]
     pub fn unpin(&self, ticket: RootTicket) -> Result<V, StaleTicket> {
         self.check_reentry();
-        let stale = StaleTicket(ticket);
-        if ticket.table() != self.id {
-            return Err(stale);
-        }
-        let shard = &self.shards[ticket.shard()];
-        let mut slots = shard.slots.lock();
-        let Slots { slots, free } = &mut *slots;
-        let index = ticket.slot();
-        let slot = match slots.get_mut(index) {
-            Some(slot) if slot.generation == ticket.generation() && slot.value.is_some() => slot,
-            _ => return Err(stale),
-        };
-        let value = slot.value.take().expect("checked above");
-        release(slot, index, free);
-        shard.len.store(shard.len.load(Relaxed) - 1, Relaxed);
-        shard.note_change();
-        Ok(value)
+        self.shard(ticket)?
+            .unpin(ticket.slot(), ticket.generation(), stamp())
+            .ok_or(StaleTicket(ticket))
     }
 
     /// Unpins and drops every value. Every ticket issued so far is stale
@@ -382,20 +303,9 @@ impl<V> RootTable<V> {
     pub fn unpin_all(&self) {
         self.check_reentry();
         let mut unpinned = Vec::new();
+        let stamp = stamp();
         for shard in self.shards.iter() {
-            let mut slots = shard.slots.lock();
-            let Slots { slots, free } = &mut *slots;
-            let before = unpinned.len();
-            for (index, slot) in slots.iter_mut().enumerate() {
-                if let Some(value) = slot.value.take() {
-                    unpinned.push(value);
-                    release(slot, index, free);
-                }
-            }
-            shard.len.store(0, Relaxed);
-            if unpinned.len() > before {
-                shard.note_change();
-            }
+            shard.drain(&mut unpinned, stamp);
         }
         drop(unpinned);
     }
@@ -403,7 +313,7 @@ impl<V> RootTable<V> {
     /// The number of values pinned (a snapshot, when other threads pin and
     /// unpin meanwhile).
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.len.load(Relaxed)).sum()
+        self.shards.iter().map(Shard::len).sum()
     }
 
     /// Whether no value is pinned.
@@ -421,21 +331,7 @@ impl<V> RootTable<V> {
     /// nothing new to collect; dropping an unpinned value does.
     pub fn is_dirty(&self) -> bool {
         let started = crate::gc::collector::started();
-        self.shards
-            .iter()
-            .any(|shard| shard.changed.load(Relaxed) > started)
-    }
-}
-
-/// Bumps a slot's generation and frees it, or retires it (rule 1).
-fn release<V>(slot: &mut Slot<V>, index: usize, free: &mut u32) {
-    if slot.generation < MAX_GENERATION {
-        slot.generation += 1;
-        slot.next_free = *free;
-        *free = index as u32;
-    } else {
-        slot.generation = MAX_GENERATION;
-        slot.next_free = NONE; // retired: on no free list
+        self.shards.iter().any(|shard| shard.changed() > started)
     }
 }
 
@@ -444,9 +340,8 @@ impl<V> Drop for RootTable<V> {
         // Rule 2: the id's next table starts above every generation used.
         let highest = self
             .shards
-            .iter_mut()
-            .flat_map(|shard| shard.slots.get_mut().slots.iter())
-            .map(|slot| slot.generation)
+            .iter()
+            .filter_map(Shard::highest_generation)
             .max()
             .unwrap_or(self.base);
         // Reusing an id whose generations are half spent would leave its
@@ -499,28 +394,5 @@ mod tests {
             assert!(new.unpin(stale).is_err());
         }
         assert_eq!(*new.get(t3).unwrap(), 3);
-    }
-
-    #[test]
-    fn a_gc_root_costs_eight_bytes_beyond_its_value() {
-        assert_eq!(
-            core::mem::size_of::<Slot<Gc<u64>>>() - core::mem::size_of::<Gc<u64>>(),
-            8
-        );
-        assert_eq!(core::mem::size_of::<Slot<crate::ErasedGc>>(), 16);
-    }
-
-    #[test]
-    fn a_slot_at_the_last_generation_is_retired() {
-        let table = RootTable::new();
-        let t = table.pin(Gc::new(0_u8));
-        let shard = &table.shards[t.shard()];
-        shard.slots.lock().slots[t.slot()].generation = MAX_GENERATION;
-        let t = RootTicket::new(table.id, t.shard(), t.slot(), MAX_GENERATION);
-        table.unpin(t).unwrap();
-        assert_eq!(shard.slots.lock().free, NONE, "not reused");
-        let next = table.pin(Gc::new(1_u8));
-        assert_ne!((next.shard(), next.slot()), (t.shard(), t.slot()));
-        assert!(table.get(t).is_none());
     }
 }

@@ -24,10 +24,35 @@ pub(crate) mod raw {
 }
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, Ordering, compiler_fence, fence};
+pub(crate) use std::sync::atomic::{
+    AtomicBool, AtomicU64, AtomicUsize, Ordering, compiler_fence, fence,
+};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, Ordering, fence};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering, fence};
+
+/// A mutex for shared protocol state: `parking_lot`'s, or `loom`'s under
+/// `cfg(loom)` (behind the same `lock()`).
+#[cfg(not(loom))]
+pub(crate) use parking_lot::Mutex;
+
+/// `loom`'s mutex behind `parking_lot`'s interface (`lock` without a
+/// `Result`: a poisoned lock means a model already failed).
+#[cfg(loom)]
+pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+#[cfg(loom)]
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Mutex<T> {
+        Mutex(loom::sync::Mutex::new(value))
+    }
+
+    pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+        self.0
+            .lock()
+            .expect("a model thread panicked holding the lock")
+    }
+}
 
 /// `loom` has no compiler fence: under it, a light barrier is a full one.
 #[cfg(loom)]
