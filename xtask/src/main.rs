@@ -19,7 +19,8 @@ commands:
   test     unit, integration, doc and compile-fail tests (the core's also
            in release builds)
   examples run every example once (the service for a second, with both stores)
-  miri     the core's tests under Miri (installs nightly miri if missing)
+  miri     the core's and the adapter's tests under Miri (installs nightly miri
+           if missing)
   loom     the thread-protocol models under loom, exhaustively up to
            LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
   bench    run the criterion benchmarks (long; not part of ci)
@@ -292,8 +293,22 @@ fn miri(root: &Path) -> Result<(), String> {
         "MIRIFLAGS",
         format!("-Zmiri-permissive-provenance {common}"),
     );
+    run(c)?;
+    // The tokio adapter's tests: multi-threaded runtimes, so permissive too.
+    let mut c = nightly_cargo(root);
+    c.args(["miri", "test", "-p", "rudo-gc-tokio"]);
+    for test in MIRI_TOKIO_TESTS {
+        c.args(["--test", test]);
+    }
+    c.env(
+        "MIRIFLAGS",
+        format!("-Zmiri-permissive-provenance {common}"),
+    );
     run(c)
 }
+
+/// The adapter's test files Miri runs (its compile-fail tests need rustc).
+const MIRI_TOKIO_TESTS: &[&str] = &["tokio_guards", "tokio_macros", "tokio_tasks"];
 
 /// The `loom` models of the heap-operation handshake
 /// (`crates/rudo-gc/src/mutator/loom_models.rs`), in their own target

@@ -96,11 +96,11 @@ impl Collector {
 async fn spawned_tasks_keep_their_gcs_while_another_thread_collects() {
     let collector = Collector::start();
     let shared = Gc::new(GcMutex::new(Vec::<Gc<Tree>>::new()));
-    let tasks: Vec<_> = (0..64)
+    let tasks: Vec<_> = (0..if cfg!(miri) { 4 } else { 64 })
         .map(|i| {
             let shared = shared.clone();
             gc::spawn(async move {
-                let mine = tree(6, i);
+                let mine = tree(if cfg!(miri) { 2 } else { 6 }, i);
                 let expected = sum(&mine);
                 for _ in 0..4 {
                     gc::yield_now().await;
@@ -125,7 +125,7 @@ async fn spawned_tasks_keep_their_gcs_while_another_thread_collects() {
 /// collected early.
 #[gc::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_tasks_hold_roots_across_awaits() {
-    const TASKS: u64 = 10_000;
+    const TASKS: u64 = if cfg!(miri) { 20 } else { 10_000 };
     let roots_before = GcRootSet::global().len();
     let collector = Collector::start();
     let tasks: Vec<_> = (0..TASKS)
@@ -162,7 +162,7 @@ fn spawn_local_runs_tasks_with_values_that_are_not_send() {
     let seen = local.block_on(&runtime, async {
         // `Rc` and `Cell`: `!Send` values behind `Gc`s.
         let counter = Gc::new(Rc::new(Cell::new(0_u32)));
-        let tasks: Vec<_> = (0..8)
+        let tasks: Vec<_> = (0..if cfg!(miri) { 2 } else { 8 })
             .map(|_| {
                 let counter = counter.clone();
                 gc::spawn_local(async move {
@@ -177,7 +177,7 @@ fn spawn_local_runs_tasks_with_values_that_are_not_send() {
         }
         counter.get()
     });
-    assert_eq!(seen, 8);
+    assert_eq!(seen, if cfg!(miri) { 2 } else { 8 });
 }
 
 #[gc::test(flavor = "multi_thread", worker_threads = 1)]
