@@ -227,7 +227,23 @@ fn expand_fn(kind: Kind, flavor: Flavor, options: &Options, mut item: ItemFn) ->
             UnhandledPanic::Ignore => quote!(Ignore),
             UnhandledPanic::ShutdownRuntime => quote!(ShutdownRuntime),
         };
-        quote_spanned! {span=>
+        // Tokio has the option only with its unstable features; say so
+        // rather than leave the user with "no method named unhandled_panic".
+        // The `cfg`s carry the macro's own span, so that the user's crate
+        // gets no `unexpected_cfgs` warning for a cfg it never wrote.
+        let site = Span::mixed_site();
+        let stable = quote_spanned! {site=> #[cfg(not(tokio_unstable))] };
+        let unstable = quote_spanned! {site=> #[cfg(tokio_unstable)] };
+        let error = quote_spanned! {span=>
+            ::core::compile_error!(
+                "`unhandled_panic` is one of tokio's unstable options: build with \
+                 RUSTFLAGS=\"--cfg tokio_unstable\", or remove it"
+            );
+        };
+        quote! {
+            #stable
+            #error
+            #unstable
             builder.unhandled_panic(#krate::__private::tokio::runtime::UnhandledPanic::#mode);
         }
     });
