@@ -8,7 +8,10 @@ use benches::{binary_trees, cycle_churn};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [workload, variant, size] = args.as_slice() else {
-        eprintln!("usage: workload <binary_trees|cycle_churn> <gc|rc|box> <size>");
+        eprintln!(
+            "usage: workload <binary_trees|cycle_churn> <gc|rc|box> <size>, or workload spawn \
+             <gc|tokio> <tasks>"
+        );
         return ExitCode::from(2);
     };
     let Ok(size) = size.parse::<u32>() else {
@@ -22,6 +25,8 @@ fn main() -> ExitCode {
         ("binary_trees", "box") => binary_trees::boxed::run(size),
         ("cycle_churn", "gc") => cycle_churn::gc::run(size as usize),
         ("cycle_churn", "rc") => cycle_churn::rc::run(size as usize),
+        ("spawn", "tokio") => spawn(size, false),
+        ("spawn", "gc") => spawn(size, true),
         _ => {
             eprintln!("workload: unknown workload/variant `{workload} {variant}`");
             return ExitCode::from(2);
@@ -30,4 +35,31 @@ fn main() -> ExitCode {
     println!("{workload} {variant} {size}: {result}");
     println!("{:?}", rudo_gc::stats());
     ExitCode::SUCCESS
+}
+
+/// Spawns `tasks` trivial tasks on a current-thread runtime (with the
+/// collector's hooks either way) through `gc::spawn` or `tokio::spawn`, and
+/// awaits them: one thread, so instruction counts are repeatable.
+fn spawn(tasks: u32, gc: bool) -> usize {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    let runtime = rudo_gc_tokio::runtime::install(&mut builder)
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let handles: Vec<_> = (0..tasks as usize)
+            .map(|i| {
+                let task = async move { std::hint::black_box(i) };
+                if gc {
+                    rudo_gc_tokio::spawn(task)
+                } else {
+                    tokio::spawn(task)
+                }
+            })
+            .collect();
+        let mut sum = 0;
+        for handle in handles {
+            sum += handle.await.expect("no panic");
+        }
+        sum
+    })
 }

@@ -3,41 +3,14 @@
 //! released on drop (also when a task panics or is aborted), two runtimes
 //! share one set, and the dirty flag follows registrations and collections.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-use rudo_gc::{Gc, Trace, Weak, collect, stats};
+use common::{Tracked, collect_now, tracked};
+use rudo_gc::{Gc, Weak, collect, stats};
 use rudo_gc_tokio::{self as gc, GcRootGuard, GcRootSet, GcTokioExt};
-
-/// Counts its drops.
-#[derive(Trace)]
-#[gc(unsafe_drop)]
-struct Tracked {
-    value: u64,
-    #[gc(skip)]
-    drops: Arc<AtomicUsize>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, SeqCst);
-    }
-}
-
-fn tracked(value: u64, drops: &Arc<AtomicUsize>) -> Gc<Tracked> {
-    Gc::new(Tracked {
-        value,
-        drops: drops.clone(),
-    })
-}
-
-/// A collection that runs whatever else happened (a decrement counts as a
-/// change).
-fn collect_now() {
-    drop(Gc::new(0_u8));
-    collect();
-    rudo_gc::sweep_pending();
-}
 
 #[gc::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guard_keeps_its_object_alive_across_awaits_and_collections() {

@@ -2,16 +2,14 @@
 //! and futures that stay `Send`, and `spawn_with_gc!` with one, two and
 //! twelve values (user stories 2 and 5 of the specs).
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
-use rudo_gc::{Gc, GcMutex, Weak, collect};
+use common::collect_now;
+use rudo_gc::{Gc, GcMutex, Weak};
 use rudo_gc_tokio::{self as gc, AsyncHandle, GcRootSet};
-
-fn collect_now() {
-    drop(Gc::new(0_u8));
-    collect();
-}
 
 #[gc::test]
 async fn the_default_test_flavor_is_current_thread() {

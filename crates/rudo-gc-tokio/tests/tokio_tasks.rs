@@ -4,41 +4,17 @@
 //! values, and workers drop the dead values waiting for them at yields, after
 //! each poll, and when they park.
 
+mod common;
+
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::thread;
 
-use rudo_gc::{Gc, GcMutex, Trace, collect};
+use common::{collect_now, tracked};
+use rudo_gc::{Gc, GcMutex, Trace};
 use rudo_gc_tokio::{self as gc, GcRootSet, GcTokioExt};
-
-/// Counts its drops, and where it was dropped.
-#[derive(Trace)]
-#[gc(unsafe_drop)]
-struct Tracked {
-    value: u64,
-    #[gc(skip)]
-    drops: Arc<AtomicUsize>,
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, SeqCst);
-    }
-}
-
-fn tracked(value: u64, drops: &Arc<AtomicUsize>) -> Gc<Tracked> {
-    Gc::new(Tracked {
-        value,
-        drops: drops.clone(),
-    })
-}
-
-fn collect_now() {
-    drop(Gc::new(0_u8));
-    collect();
-}
 
 /// A tree of `depth` levels with checksum `value`-based leaves.
 #[derive(Trace)]
