@@ -300,12 +300,25 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
             let marked = page.mark_word(w).load(Relaxed);
             let dead = alloc & !marked;
             // Give back what dead, undropped objects held, to every object of
-            // S (objects outside S received no internal references).
+            // S (objects outside S received no internal references)...
             let mut objects = alloc & (marked & !page.pending_word(w).load(Relaxed) | dead);
+            // ...except to the dead objects step 5 frees at once (no
+            // destructor, never a `Weak`, `dropping` zero): their count would
+            // come out zero, and their slot is freed, so nothing reads it
+            // again (the next allocation of the slot writes a new header).
+            // Writing it would cost an atomic read-modify-write, mostly a
+            // cache miss, per dead object: most of a minor collection of
+            // short-lived trees.
+            let freed_now =
+                dead & !page.drop_word(w).load(Relaxed) & !page.weak_word(w).load(Relaxed);
             while objects != 0 {
-                let index = w * 64 + objects.trailing_zeros() as usize;
+                let bit = objects.trailing_zeros() as usize;
+                let index = w * 64 + bit;
                 objects &= objects - 1;
                 let s = base + index;
+                if freed_now & (1 << bit) != 0 && scratch.dropping[s] == 0 {
+                    continue;
+                }
                 let give_back = scratch.internal[s].saturating_sub(scratch.dropping[s]);
                 if give_back > 0 {
                     // SAFETY: allocated, initialised, value not yet dropped.
