@@ -43,7 +43,7 @@ fn minor_collection_frees_young_garbage_and_keeps_old_objects() {
     let old = Gc::new(Counted {
         drops: drops.clone(),
     });
-    collect_minor(); // `old` survives and is promoted
+    collect_minor(); // `old` survives once: still young
     let young = Gc::downgrade(&Gc::new(Counted {
         drops: drops.clone(),
     }));
@@ -55,6 +55,67 @@ fn minor_collection_frees_young_garbage_and_keeps_old_objects() {
     assert_eq!(drops.get(), 1);
     collect();
     assert_eq!(drops.get(), 2);
+}
+
+#[test]
+fn a_young_survivor_stays_young_for_one_more_minor_collection() {
+    let drops = Rc::new(Cell::new(0));
+    let counted = || {
+        Gc::new(Counted {
+            drops: drops.clone(),
+        })
+    };
+    // Survives one minor collection, then dies: a minor one frees it (its
+    // page is visited although nothing was allocated into it since).
+    let once = counted();
+    collect_minor();
+    drop(once);
+    collect_minor();
+    assert_eq!(
+        drops.get(),
+        1,
+        "an object that survived once is still young"
+    );
+    // Survives two: promoted, so only a major collection frees it.
+    let twice = counted();
+    collect_minor();
+    drop(Gc::new(0_u8)); // a change, or the next collection is skipped
+    collect_minor();
+    drop(twice);
+    collect_minor();
+    assert_eq!(drops.get(), 1, "an object that survived twice is old");
+    collect();
+    assert_eq!(drops.get(), 2);
+    // A major collection promotes every survivor at once.
+    let major = counted();
+    collect();
+    drop(major);
+    collect_minor();
+    assert_eq!(drops.get(), 2, "a survivor of a major collection is old");
+    collect();
+    assert_eq!(drops.get(), 3);
+}
+
+#[test]
+fn a_survivor_referenced_from_a_promoted_object_stays_alive() {
+    // `parent` is promoted while `child` (allocated later) has survived only
+    // once: the old parent's edge keeps the young child a root.
+    let drops = Rc::new(Cell::new(0));
+    let parent = node(&drops, 1);
+    collect_minor();
+    let child = node(&drops, 2);
+    let weak = Gc::downgrade(&child);
+    *parent.next.borrow_mut() = Some(child);
+    collect_minor(); // parent promoted, child survived once
+    drop(Gc::new(0_u8)); // a change, or the next collection is skipped
+    collect_minor(); // child promoted
+    assert_eq!(parent.next.borrow().as_ref().map(|c| c.id), Some(2));
+    assert!(weak.upgrade().is_some());
+    drop(parent);
+    collect_minor(); // both old now: a minor collection keeps them
+    assert!(weak.upgrade().is_some());
+    collect();
+    assert!(weak.upgrade().is_none());
 }
 
 #[test]

@@ -311,6 +311,11 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
             // short-lived trees.
             let freed_now =
                 dead & !page.drop_word(w).load(Relaxed) & !page.weak_word(w).load(Relaxed);
+            if scratch.dropping_edges == 0 {
+                // No dead object's destructor refers into S: every
+                // `dropping` is zero, so none of these needs a look.
+                objects &= !freed_now;
+            }
             while objects != 0 {
                 let bit = objects.trailing_zeros() as usize;
                 let index = w * 64 + bit;
@@ -383,15 +388,24 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
             }
         }
     }
-    // Survivors are promoted, only now: the fix-up trace above must see the
-    // same S as the subtract pass, or it would take a young survivor for an
-    // old object and give back its count a second time.
+    // Survivors age, only now: the fix-up trace above must see the same S as
+    // the subtract pass, or it would take a young survivor for an old object
+    // and give back its count a second time.
     for &page in pages {
         for w in 0..page.bitmap_words() {
             let dead = page.mark_word(w).load(Relaxed);
             let pending = page.pending_word(w).load(Relaxed);
-            page.old_word(w)
-                .store(page.alloc_word(w).load(Relaxed) & !dead & !pending, Relaxed);
+            let survivors = page.alloc_word(w).load(Relaxed) & !dead & !pending;
+            let (old, survived) = if minor {
+                // A young survivor stays young once (`survived`), and is
+                // promoted the second time (`heap::page`, bitmap `survived`).
+                let before = page.old_word(w).load(Relaxed) | page.survived_word(w).load(Relaxed);
+                (survivors & before, survivors & !before)
+            } else {
+                (survivors, 0)
+            };
+            page.old_word(w).store(old, Relaxed);
+            page.survived_word(w).store(survived, Relaxed);
         }
     }
     dead_objects
@@ -420,7 +434,9 @@ fn free_or_defer(
                 // Free now: no destructor, never a `Weak`, and no dead
                 // object's destructor will decrement it.
                 let mut now = dead & !drops & !page.weak_word(w).load(Relaxed);
-                let mut check = now;
+                // (All `dropping` are zero when no edge from a dead object's
+                // destructor is left: nothing to check.)
+                let mut check = if scratch.dropping_edges == 0 { 0 } else { now };
                 while check != 0 {
                     let bit = check.trailing_zeros() as usize;
                     check &= check - 1;

@@ -17,8 +17,11 @@
 //! 2. A cached free bit is a slot nobody else will hand out: the page is ours,
 //!    and a sweep only frees slots that were allocated.
 //! 3. Every page the heap allocates into is in `young` (flag `Young`) until the
-//!    next collection starts, so the young objects are exactly the non-old
-//!    objects of the pages in `young`: a minor collection visits only those.
+//!    next collection starts, and so is every page holding an object that
+//!    survived one minor collection and is not old yet (`survived`), until
+//!    the next collection, which promotes or frees it. So the young objects
+//!    are exactly the non-old objects of the pages in `young`: a minor
+//!    collection visits only those.
 //! 4. A page is in its class's `avail` list (flag `Available`) at most once.
 //!    Collections empty the caches ([`LocalHeap::reset_caches`]) and put pages
 //!    that gained free slots back into `avail`.
@@ -321,9 +324,14 @@ impl LocalHeap {
     /// After a minor collection: the swept pages that gained free slots become
     /// available. Empty pages stay with the heap until the next major
     /// collection (finding them in the page list would cost a heap-sized scan).
+    /// Pages holding objects that survived their first minor collection stay
+    /// young for the next one (rule 3).
     pub(crate) fn after_minor(&mut self, swept: &[PagePtr]) {
         for &page in swept {
             self.make_available(page);
+            if page.has_survivors() {
+                self.note_young(page);
+            }
         }
     }
 

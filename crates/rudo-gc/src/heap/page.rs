@@ -8,13 +8,13 @@
 //! ```text
 //!  small page (PAGE_SIZE bytes, PAGE_SIZE-aligned)
 //!  +-----------------+---------------------------------------------+------+-----+------+-------+
-//!  | PageHeader (128)| alloc[W] | mark[W] | old[W] | weak[W] | drop[W] | pending[W] | slot | ... | slack |
+//!  | PageHeader (128)| alloc[W] | mark[W] | old[W] | weak[W] | drop[W] | pending[W] | survived[W] | slot | ... | slack |
 //!  +-----------------+---------------------------------------------+------+-----+------+-------+
 //!  0                 128                                SMALL_FIRST_SLOT      first + i * slot_size
 //!
 //!  large page (one allocation, PAGE_SIZE-aligned, any length)
 //!  +-----------------+-------------------------------------+-----------------------------+
-//!  | PageHeader (128)| alloc | mark | old | weak | drop | pending (1 each) | the object (header + value) |
+//!  | PageHeader (128)| alloc | mark | old | weak | drop | pending | survived (1 each) | the object (header + value) |
 //!  +-----------------+-------------------------------------+-----------------------------+
 //!  0                 128                                   first_slot (>= LARGE_FIRST_SLOT)
 //! ```
@@ -24,7 +24,8 @@
 //! - `alloc`: the slot holds an object (live, dead or a zombie).
 //! - `mark`: during a collection, reached from a root; after its fix-up
 //!   step, found dead.
-//! - `old`: the object survived a collection.
+//! - `old`: the object survived two minor collections, or a major one: it
+//!   is part of no minor collection any more.
 //! - `weak`: a `Weak` to the object was ever created, so when it dies it must
 //!   be flagged `DEAD` and its weak count read.
 //! - `drop`: the object's value has a destructor that has not run yet.
@@ -33,6 +34,11 @@
 //!   other dead objects will still decrement its count, or `Weak`s to it
 //!   remain. Never part of a collection again; freed once its value is
 //!   dropped and both counts are zero (see `gc::reclaim`).
+//! - `survived`: the object survived exactly one minor collection and is not
+//!   `old` yet: it stays young (its page stays in its heap's `young` list)
+//!   for one more minor collection, so that what was merely under
+//!   construction when a collection struck dies young instead of waiting in
+//!   the old generation for a major collection.
 //!
 //! Thanks to `weak` and `drop`, a dead object with neither costs its page two
 //! bit operations and no memory access of its own.
@@ -42,7 +48,7 @@
 //! 1. Masking the address of any object header down to `PAGE_SIZE` yields its
 //!    page header, for both kinds (a large object's header lies in its first
 //!    granule).
-//! 2. `alloc`, `old`, `drop`, `pending` and the flags are written by the
+//! 2. `alloc`, `old`, `drop`, `pending`, `survived` and the flags are written by the
 //!    owner thread inside heap operations (or, for an orphan page, by whoever
 //!    holds the orphan list inside a heap operation) and by a collector while
 //!    the world is stopped; the handshake makes those exclusive, so
@@ -76,9 +82,9 @@ pub(crate) const SMALL_BITMAP_WORDS: usize = 32;
 /// Offset of the first slot in a small page.
 pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + BITMAPS * SMALL_BITMAP_WORDS * 8;
 /// Offset of the object in a large page when its alignment is at most 16.
-pub(crate) const LARGE_FIRST_SLOT: usize = 176;
+pub(crate) const LARGE_FIRST_SLOT: usize = 192;
 /// Number of bitmaps per page.
-const BITMAPS: usize = 6;
+const BITMAPS: usize = 7;
 
 const HEADER_SIZE: usize = 128;
 const _: () = assert!(core::mem::size_of::<PageHeader>() <= HEADER_SIZE);
@@ -258,6 +264,12 @@ impl PagePtr {
         self.bitmap(5, w)
     }
 
+    /// The survived-one-minor-collection bitmap word `w`.
+    #[inline(always)]
+    pub(crate) fn survived_word(self, w: usize) -> &'static AtomicU64 {
+        self.bitmap(6, w)
+    }
+
     /// Makes slot `index` pending (see the bitmaps above). Inside a heap
     /// operation of the owner, or by a collector with the world stopped.
     pub(crate) fn set_pending_bit(self, index: usize) {
@@ -293,6 +305,8 @@ impl PagePtr {
         old.store(old.load(Relaxed) & !bits, Relaxed);
         let pending = self.pending_word(w);
         pending.store(pending.load(Relaxed) & !bits, Relaxed);
+        let survived = self.survived_word(w);
+        survived.store(survived.load(Relaxed) & !bits, Relaxed);
         if self.weak_word(w).load(Relaxed) & bits != 0 {
             self.weak_word(w).fetch_and(!bits, Relaxed);
         }
@@ -516,6 +530,12 @@ impl PagePtr {
     #[inline(always)]
     pub(crate) fn is_old(self, index: usize) -> bool {
         self.old_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0
+    }
+
+    /// Whether an object of the page survived one minor collection and is
+    /// not old yet.
+    pub(crate) fn has_survivors(self) -> bool {
+        (0..self.bitmap_words()).any(|w| self.survived_word(w).load(Relaxed) != 0)
     }
 
     /// Number of allocated slots.
