@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 pub mod binary_trees;
 pub mod cycle_churn;
+pub mod large_heap;
 
 /// Applies `RUDO_YOUNG_BUDGET` (bytes), if set, to the collector's
 /// configuration: the knob the young-budget experiments in

@@ -3,14 +3,14 @@
 
 use std::process::ExitCode;
 
-use benches::{binary_trees, cycle_churn};
+use benches::{binary_trees, cycle_churn, large_heap};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [workload, variant, size] = args.as_slice() else {
         eprintln!(
-            "usage: workload <binary_trees|cycle_churn> <gc|rc|box> <size>, or workload spawn \
-             <gc|tokio> <tasks>"
+            "usage: workload <binary_trees|cycle_churn|large_heap> <gc|rc|box> <size>, or workload \
+             spawn <gc|tokio> <tasks>"
         );
         return ExitCode::from(2);
     };
@@ -25,6 +25,12 @@ fn main() -> ExitCode {
         ("binary_trees", "box") => binary_trees::boxed::run(size),
         ("cycle_churn", "gc") => cycle_churn::gc::run(size as usize),
         ("cycle_churn", "rc") => cycle_churn::rc::run(size as usize),
+        ("large_heap", "rc") => large_heap::rc::run(size as usize),
+        ("large_heap", "gc") => {
+            let (checksum, pauses) = large_heap::gc::run(size as usize, 3);
+            println!("full collections with the heap alive: {pauses:?}");
+            checksum
+        }
         ("spawn", "tokio") => spawn(size, false),
         ("spawn", "gc") => spawn(size, true),
         _ => {

@@ -85,6 +85,8 @@ pub(crate) struct Scratch {
     pages: Vec<PagePtr>,
     /// The sum of `dropping` (`Visitor::dropping_edges`).
     dropping_edges: usize,
+    /// Whether `dropping` may hold a non-zero entry.
+    dropping_dirty: bool,
 }
 
 // SAFETY: the work list's pointers are only dereferenced by the collector
@@ -102,6 +104,7 @@ impl Scratch {
             worklist: Vec::new(),
             pages: Vec::new(),
             dropping_edges: 0,
+            dropping_dirty: false,
         }
     }
 
@@ -163,19 +166,31 @@ pub(crate) fn collect(
         page.reset_marks(minor);
         total += page.slot_count();
     }
-    for counts in [
-        &mut scratch.internal,
-        &mut scratch.dropping,
-        &mut scratch.strong,
-    ] {
-        counts.clear();
-        counts.resize(total, 0);
+    // Zeroing the counters is a pass over 4 bytes per slot and evicts the
+    // young objects from the cache, so only what must be zero is zeroed:
+    // `internal` always; `dropping` only if the last collection wrote it
+    // (`dropping_dirty`); `strong` never, since every entry the mark pass
+    // reads was written by this collection's subtract pass first.
+    scratch.internal.clear();
+    scratch.internal.resize(total, 0);
+    if scratch.dropping_dirty {
+        scratch.dropping.clear();
+    }
+    scratch.dropping.resize(total, 0);
+    if scratch.strong.len() < total {
+        scratch.strong.resize(total, 0);
     }
     scratch.fixup.clear();
     scratch.fixup.resize(total.div_ceil(64), 0);
     scratch.worklist.clear();
 
+    // Dirty until the subtract pass shows it wrote nothing (also if a
+    // `Trace` panic abandons the collection midway).
+    scratch.dropping_dirty = true;
     subtract(scratch, &pages, epoch, minor);
+    // The mark pass only decrements entries above zero, so nothing written
+    // by subtract means nothing written at all.
+    scratch.dropping_dirty = scratch.dropping_edges > 0;
     phases.subtract = started.elapsed();
 
     let mark_start = Instant::now();

@@ -7,16 +7,19 @@
 //!
 //! ```text
 //!  small page (PAGE_SIZE bytes, PAGE_SIZE-aligned)
-//!  +-----------------+---------------------------------------------+------+-----+------+-------+
-//!  | PageHeader (128)| alloc[W] | mark[W] | old[W] | weak[W] | drop[W] | pending[W] | survived[W] | slot | ... | slack |
-//!  +-----------------+---------------------------------------------+------+-----+------+-------+
-//!  0                 128                                SMALL_FIRST_SLOT      first + i * slot_size
+//!  +-----------------+--------------------------------------+------+-----+------+-------+
+//!  | PageHeader (128)| group 0 | group 1 | ... | group W-1    | slot | ... | slot | slack |
+//!  +-----------------+--------------------------------------+------+-----+------+-------+
+//!  0                 128                     SMALL_FIRST_SLOT       first + i * slot_size
+//!
+//!  group w (one 64-byte cache line): word w of each bitmap, slots 64w..64w+63
+//!  | alloc | mark | old | weak | drop | pending | survived | (spare) |
 //!
 //!  large page (one allocation, PAGE_SIZE-aligned, any length)
-//!  +-----------------+-------------------------------------+-----------------------------+
-//!  | PageHeader (128)| alloc | mark | old | weak | drop | pending | survived (1 each) | the object (header + value) |
-//!  +-----------------+-------------------------------------+-----------------------------+
-//!  0                 128                                   first_slot (>= LARGE_FIRST_SLOT)
+//!  +-----------------+-------------------+-----------------------------+
+//!  | PageHeader (128)| group 0 (64)      | the object (header + value) |
+//!  +-----------------+-------------------+-----------------------------+
+//!  0                 128                 first_slot (>= LARGE_FIRST_SLOT)
 //! ```
 //!
 //! The bitmaps, one bit per slot:
@@ -80,15 +83,21 @@ pub(crate) const PAGE_MASK: usize = !(PAGE_SIZE - 1);
 /// Bitmap words of a small page: enough bits for the smallest slot size.
 pub(crate) const SMALL_BITMAP_WORDS: usize = 32;
 /// Offset of the first slot in a small page.
-pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + BITMAPS * SMALL_BITMAP_WORDS * 8;
+pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + SMALL_BITMAP_WORDS * GROUP_BYTES;
 /// Offset of the object in a large page when its alignment is at most 16.
 pub(crate) const LARGE_FIRST_SLOT: usize = 192;
 /// Number of bitmaps per page.
 const BITMAPS: usize = 7;
+/// The bitmaps are interleaved: word `w` of every bitmap lies in group `w`,
+/// one cache line (7 words and a spare), so the collector's loops over a
+/// word of slots touch one line, and a word's address does not depend on
+/// the page's kind.
+const GROUP_BYTES: usize = 64;
+const _: () = assert!(BITMAPS * 8 <= GROUP_BYTES);
 
 const HEADER_SIZE: usize = 128;
 const _: () = assert!(core::mem::size_of::<PageHeader>() <= HEADER_SIZE);
-const _: () = assert!(HEADER_SIZE + BITMAPS * 8 <= LARGE_FIRST_SLOT);
+const _: () = assert!(HEADER_SIZE + GROUP_BYTES <= LARGE_FIRST_SLOT);
 const _: () = assert!((PAGE_SIZE - SMALL_FIRST_SLOT) / 16 <= SMALL_BITMAP_WORDS * 64);
 
 /// What a page currently holds.
@@ -207,8 +216,7 @@ impl PagePtr {
     #[inline(always)]
     fn bitmap(self, which: usize, word: usize) -> &'static AtomicU64 {
         debug_assert!(word < self.bitmap_words());
-        let words = self.bitmap_words();
-        let offset = HEADER_SIZE + (which * words + word) * 8;
+        let offset = HEADER_SIZE + word * GROUP_BYTES + which * 8;
         // SAFETY: the bitmaps follow the header inside the page's first slot
         // offset (checked by the const assertions above), they are
         // initialised by `init_*`, and the page outlives every use (caller
