@@ -1,5 +1,7 @@
-//! Workloads shared by the criterion benchmarks in `benches/benches/`, each
-//! written once per memory manager so that every variant does the same work.
+//! Workloads shared by the criterion benchmarks in `benches/benches/` and the
+//! `workload` binary, each written once per memory manager (ours, `Rc`,
+//! `Box`, and the published Rust GC crates, one file per crate) so that every
+//! variant does the same work.
 //!
 //! The workloads return a checksum so that the optimiser cannot drop them and
 //! so that the unit tests below can check that every variant computes the same
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 
 pub mod binary_trees;
 pub mod cycle_churn;
+pub mod gcbench;
 pub mod large_heap;
 
 /// Applies `RUDO_YOUNG_BUDGET` (bytes), if set, to the collector's

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod peers;
+mod process;
+mod svg;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -24,6 +28,11 @@ commands:
   loom     the thread-protocol models under loom, exhaustively up to
            LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
   bench    run the criterion benchmarks (long; not part of ci)
+  bench --peers [--reps N] [--timeout S] [--only WORKLOAD] [--quick]
+           the peer suite: every workload as its own process against Box,
+           Rc and the published collectors, interleaved, medians of N (5);
+           writes docs/benchmarks/peers.md and an SVG per workload
+           (--quick: tiny sizes, output in target/peers; long otherwise)
   soak     the multi-threaded tests again and again, debug and release
            (SOAK_ROUNDS rounds, default 200; long; not part of ci)
 ";
@@ -50,6 +59,20 @@ fn main() -> ExitCode {
         Some("examples") => vec![("examples", examples)],
         Some("miri") => vec![("miri", miri)],
         Some("loom") => vec![("loom", loom)],
+        Some("bench") if args.get(1).map(String::as_str) == Some("--peers") => {
+            let started = Instant::now();
+            eprintln!("\n==> xtask bench --peers");
+            return match peers::run(&root, &args[2..]) {
+                Ok(()) => {
+                    eprintln!("==> xtask bench --peers: ok ({:.0?})", started.elapsed());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("\nxtask bench --peers FAILED: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some("bench") => vec![("bench", bench)],
         Some("soak") => vec![("soak", soak)],
         Some("-h" | "--help" | "help") => {

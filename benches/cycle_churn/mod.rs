@@ -2,11 +2,26 @@
 //! random graphs), drop them, repeat. Reference counting alone leaks all of
 //! them; the `Rc` variant breaks its cycles by hand before dropping, which is
 //! the work a GC saves its user.
+//!
+//! Every variant does the same work: per round, `GROUP` nodes, the edges of
+//! [`edges`] added one by one (each a pointer clone pushed into the source
+//! node's edge list), a checksum read off every node, then the whole
+//! structure dropped. `run` returns the sum of the checksums, the same for
+//! every variant.
+//!
+//! `gc` (ours) and `rc` are here; each peer crate has its own file.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use rudo_gc::{Gc, GcCell, Trace};
+
+pub mod arena;
+pub mod bacon;
+pub mod dumpster_sync;
+pub mod dumpster_unsync;
+pub mod gc_crate;
+pub mod rudo_published;
 
 /// Nodes per structure.
 pub const GROUP: usize = 1000;
@@ -112,8 +127,51 @@ pub mod rc {
 
 #[cfg(test)]
 mod tests {
+    /// The rounds the tests run: two of each kind of structure.
+    const ROUNDS: usize = 6;
+
     #[test]
-    fn variants_agree() {
-        assert_eq!(super::gc::run(6), super::rc::run(6));
+    fn ours_agrees_with_rc() {
+        assert_eq!(super::gc::run(ROUNDS), super::rc::run(ROUNDS));
+    }
+
+    #[test]
+    fn bacon_agrees_with_rc() {
+        assert_eq!(super::bacon::run(ROUNDS), super::rc::run(ROUNDS));
+    }
+
+    #[test]
+    fn dumpster_unsync_agrees_with_rc() {
+        assert_eq!(super::dumpster_unsync::run(ROUNDS), super::rc::run(ROUNDS));
+    }
+
+    #[test]
+    fn dumpster_sync_agrees_with_rc() {
+        assert_eq!(super::dumpster_sync::run(ROUNDS), super::rc::run(ROUNDS));
+    }
+
+    #[test]
+    fn gc_crate_agrees_with_rc() {
+        assert_eq!(super::gc_crate::run(ROUNDS), super::rc::run(ROUNDS));
+    }
+
+    #[test]
+    fn arena_agrees_with_rc() {
+        assert_eq!(super::arena::run(ROUNDS), super::rc::run(ROUNDS));
+    }
+
+    #[test]
+    // Passes in debug builds; in optimized builds 0.8.19 never returns from its
+    // first `Gc::new`: `GlobalSegmentManager::allocate_page` finds the address
+    // of the page it has just mapped among the stack slots and registers it
+    // scans for false roots, quarantines the page and maps another, forever
+    // (100% CPU, ~120k 4 KiB mmaps in 3 s, memory growing without bound).
+    #[cfg_attr(
+        not(debug_assertions),
+        ignore = "rudo-gc 0.8.19 hangs in optimized builds: its first Gc::new loops forever in \
+                  allocate_page, quarantining every page it maps as a false root"
+    )]
+    fn rudo_published_agrees_with_rc() {
+        assert_eq!(super::rudo_published::run(ROUNDS), super::rc::run(ROUNDS));
     }
 }

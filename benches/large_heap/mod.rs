@@ -2,12 +2,30 @@
 //! their parent (so every node is on a cycle), built once and kept alive
 //! while the collector runs; then full collections of it, timed (the
 //! full-pause figure). The `Rc` variant points back with `Weak`.
+//!
+//! Every variant builds the same tree (breadth first, each node pushed into
+//! its parent's child list and given a pointer back to the parent), sums the
+//! ids depth first, and drops the tree; the sum is the checksum. In the GC
+//! variants the back-pointer is a strong pointer, so the whole heap is one
+//! big cycle: a reference count never frees it, and every collection that
+//! runs while it is alive has to trace all of it.
+//!
+//! `gc` (ours, with its optional timed full collections) and `rc` are here;
+//! each peer crate has its own file, with `run(n) -> usize` and no explicit
+//! full collections beyond what the crate needs to free the tree at all.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak as RcWeak};
 use std::time::{Duration, Instant};
 
 use rudo_gc::{Gc, GcCell, Trace};
+
+pub mod arena;
+pub mod bacon;
+pub mod dumpster_sync;
+pub mod dumpster_unsync;
+pub mod gc_crate;
+pub mod rudo_published;
 
 /// Children per node.
 const FAN_OUT: usize = 4;
@@ -133,13 +151,57 @@ pub mod rc {
 
 #[cfg(test)]
 mod tests {
+    /// The nodes the tests build.
+    const N: usize = 1000;
+
+    /// The sum of the ids `0..N`.
+    const EXPECTED: usize = N * (N - 1) / 2;
+
     #[test]
-    fn both_variants_sum_the_same_ids() {
-        let n = 1000;
-        let expected = n * (n - 1) / 2;
-        assert_eq!(super::rc::run(n), expected);
-        let (checksum, pauses) = super::gc::run(n, 2);
-        assert_eq!(checksum, expected);
+    fn rc_and_ours_sum_the_same_ids() {
+        assert_eq!(super::rc::run(N), EXPECTED);
+        let (checksum, pauses) = super::gc::run(N, 2);
+        assert_eq!(checksum, EXPECTED);
         assert_eq!(pauses.len(), 2);
+    }
+
+    #[test]
+    fn bacon_sums_the_same_ids() {
+        assert_eq!(super::bacon::run(N), EXPECTED);
+    }
+
+    #[test]
+    fn dumpster_unsync_sums_the_same_ids() {
+        assert_eq!(super::dumpster_unsync::run(N), EXPECTED);
+    }
+
+    #[test]
+    fn dumpster_sync_sums_the_same_ids() {
+        assert_eq!(super::dumpster_sync::run(N), EXPECTED);
+    }
+
+    #[test]
+    fn gc_crate_sums_the_same_ids() {
+        assert_eq!(super::gc_crate::run(N), EXPECTED);
+    }
+
+    #[test]
+    fn arena_sums_the_same_ids() {
+        assert_eq!(super::arena::run(N), EXPECTED);
+    }
+
+    #[test]
+    // Passes in debug builds; in optimized builds 0.8.19 never returns from its
+    // first `Gc::new`: `GlobalSegmentManager::allocate_page` finds the address
+    // of the page it has just mapped among the stack slots and registers it
+    // scans for false roots, quarantines the page and maps another, forever
+    // (100% CPU, ~120k 4 KiB mmaps in 3 s, memory growing without bound).
+    #[cfg_attr(
+        not(debug_assertions),
+        ignore = "rudo-gc 0.8.19 hangs in optimized builds: its first Gc::new loops forever in \
+                  allocate_page, quarantining every page it maps as a false root"
+    )]
+    fn rudo_published_sums_the_same_ids() {
+        assert_eq!(super::rudo_published::run(N), EXPECTED);
     }
 }
