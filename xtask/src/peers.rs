@@ -205,7 +205,12 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut page = header(&command, options.reps);
     for workload in &workloads {
         let rows = summarise(workload, &results[workload.name]);
-        page.push_str(&table(workload, &rows));
+        let size = if options.quick {
+            workload.quick
+        } else {
+            workload.size
+        };
+        page.push_str(&table(workload, size, &rows));
         let chart = svg::ratio_chart(
             &format!("{} (median of {})", workload.label, options.reps),
             &command,
@@ -273,8 +278,12 @@ fn run_one(binary: &Path, workload: &str, variant: &str, size: u32, timeout: Dur
         Ok(crate::process::Ended::TimedOut) => {
             Outcome::Failed(format!("timeout after {} s", timeout.as_secs()))
         }
-        Ok(crate::process::Ended::Exited { status, peak_kib }) => {
-            if status != "exit status 0" {
+        Ok(crate::process::Ended::Exited {
+            success,
+            status,
+            peak_kib,
+        }) => {
+            if !success {
                 let last = stderr
                     .lines()
                     .rev()
@@ -431,13 +440,13 @@ fn header(command: &str, reps: usize) -> String {
     )
 }
 
-fn table(workload: &Workload, rows: &[Row]) -> String {
+fn table(workload: &Workload, size: u32, rows: &[Row]) -> String {
     let fastest = rows.iter().filter_map(|r| r.median_wall).min();
     let mut out = format!(
         "## {}\n\n`workload {} <variant> {}`\n\n\
          | variant | wall (median) | min - max | ratio | peak RSS | collector |\n\
          |---|---|---|---|---|---|\n",
-        workload.label, workload.name, workload.size
+        workload.label, workload.name, size
     );
     for row in rows {
         let secs =
@@ -512,7 +521,7 @@ mod tests {
             "{b}"
         );
         assert_eq!(rows[1].median_wall, Some(Duration::from_millis(5)));
-        let text = table(&workload, &rows);
+        let text = table(&workload, 1, &rows);
         assert!(
             text.contains("| a | 0.020 s | 0.010 - 0.030 | 4.00x |"),
             "{text}"

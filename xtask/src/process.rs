@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 pub(crate) enum Ended {
     /// It exited (or was killed by a signal), with its peak resident set.
     Exited {
-        /// `std`'s rendering: "exit status 0", "signal: 11 (SIGSEGV)", ...
+        /// Exit code 0.
+        success: bool,
+        /// `std`'s rendering: "exit status: 1", "signal: 11 (SIGSEGV)", ...
         status: String,
         peak_kib: u64,
     },
@@ -39,6 +41,7 @@ pub(crate) fn wait_with_timeout(pid: u32, timeout: Duration) -> Result<Ended, St
             }
             let status = std::process::ExitStatus::from_raw(status);
             return Ok(Ended::Exited {
+                success: status.success(),
                 status: status.to_string(),
                 // Linux reports kilobytes (macOS bytes; the suite runs on Linux).
                 peak_kib: usage.ru_maxrss.max(0) as u64,
