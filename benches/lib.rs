@@ -15,6 +15,7 @@ pub mod binary_trees;
 pub mod cycle_churn;
 pub mod gcbench;
 pub mod large_heap;
+pub mod minor_pause;
 
 /// Applies `RUDO_YOUNG_BUDGET` (bytes), if set, to the collector's
 /// configuration: the knob the young-budget experiments in

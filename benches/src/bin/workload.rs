@@ -8,7 +8,7 @@ use benches::{binary_trees, cycle_churn, gcbench, large_heap};
 /// The usage message.
 const USAGE: &str = "usage: workload <binary_trees|cycle_churn|large_heap|gcbench> <variant> <size>, \
      variant one of gc (ours), rc, box (binary_trees and gcbench only), bacon, dumpster, \
-     dumpster_sync, gc_crate, arena, rudo_published; or workload full_collection gc <size>; \
+     dumpster_sync, gc_crate, arena, rudo_published; or workload full_collection gc <size>; or workload minor_pause gc <old objects>; \
      or workload spawn <gc|tokio> <tasks>";
 
 fn main() -> ExitCode {
@@ -58,6 +58,18 @@ fn main() -> ExitCode {
         ("gcbench", "gc_crate") => gcbench::gc_crate::run(size),
         ("gcbench", "arena") => gcbench::arena::run(size),
         ("gcbench", "rudo_published") => gcbench::rudo_published::run(size),
+        ("minor_pause", "gc") => {
+            let mut pauses = benches::minor_pause::run(n, 21);
+            pauses.sort_unstable();
+            println!(
+                "minor collections of {} young objects with {n} old ones: median {:?}, min {:?}, max {:?}",
+                benches::minor_pause::YOUNG_PER_ROUND,
+                pauses[pauses.len() / 2],
+                pauses[0],
+                pauses[pauses.len() - 1]
+            );
+            pauses.len()
+        }
         ("full_collection", "gc") => {
             let (checksum, pauses) = large_heap::gc::run(n, 5);
             println!("full collections with the heap alive: {pauses:?}");
