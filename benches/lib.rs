@@ -21,6 +21,12 @@ pub mod minor_pause;
 /// configuration: the knob the young-budget experiments in
 /// `docs/benchmarks.md` turned.
 pub fn young_budget_from_env() {
+    if let Some(slots) = std::env::var("RUDO_PARALLEL_MIN_SLOTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        rudo_gc::__private::set_parallel_min_slots(slots);
+    }
     if let Some(bytes) = std::env::var("RUDO_YOUNG_BUDGET")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -4,7 +4,7 @@
 //!
 //! Every variant does the same work: one "stretch" tree of `max_depth + 1`,
 //! built, checked and dropped; one long-lived tree of `max_depth`, kept until
-//! the end; and, for each depth of [`schedule`], that many trees built bottom
+//! the end; and, for each depth of `schedule`, that many trees built bottom
 //! up, checked (every node visited) and dropped. `run` returns the number of
 //! nodes checked, the same for every variant.
 //!

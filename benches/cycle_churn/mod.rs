@@ -4,7 +4,7 @@
 //! the work a GC saves its user.
 //!
 //! Every variant does the same work: per round, `GROUP` nodes, the edges of
-//! [`edges`] added one by one (each a pointer clone pushed into the source
+//! `edges` added one by one (each a pointer clone pushed into the source
 //! node's edge list), a checksum read off every node, then the whole
 //! structure dropped. `run` returns the sum of the checksums, the same for
 //! every variant.

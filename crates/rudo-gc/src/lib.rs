@@ -154,6 +154,20 @@ pub mod __private {
     pub fn light_fence_available() -> bool {
         crate::mutator::light_fence_available()
     }
+
+    /// Sets the size of a major collection (in slots) from which its subtract
+    /// pass uses a second thread (0: every one with two pages, even on one
+    /// core), so tests and
+    /// benchmarks can take the split path with small heaps; returns the
+    /// previous value.
+    pub fn set_parallel_min_slots(slots: usize) -> usize {
+        crate::gc::parallel::set_parallel_min_slots(slots)
+    }
+
+    /// How many subtract passes ran on two threads so far.
+    pub fn split_subtract_passes() -> usize {
+        crate::gc::parallel::SPLIT_PASSES.load(core::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Derives [`Trace`](trait@Trace). See the `rudo-gc-derive` crate for options

@@ -3,6 +3,7 @@
 pub(crate) mod collector;
 pub(crate) mod config;
 pub(crate) mod drop_panic;
+pub(crate) mod parallel;
 mod phases;
 pub(crate) mod stats;
 pub(crate) mod sweep;

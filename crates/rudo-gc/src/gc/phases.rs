@@ -58,6 +58,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::parallel;
 use super::stats;
 use super::sweep::{self, Reclaimed};
 use crate::heap::chunk;
@@ -65,7 +66,7 @@ use crate::heap::local::LocalHeap;
 use crate::heap::orphans::Orphans;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
 use crate::heap::tcb::Areas;
-use crate::mutator::{Mutator, VALUES_PENDING};
+use crate::mutator::{Mutator, Role, VALUES_PENDING};
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
 use crate::trace::visitor::{Counters, Pass, Visitor};
@@ -87,6 +88,16 @@ pub(crate) struct Scratch {
     dropping_edges: usize,
     /// Whether `dropping` may hold a non-zero entry.
     dropping_dirty: bool,
+    /// The helper thread's counters in a split subtract pass.
+    helper: HelperScratch,
+}
+
+/// The second thread's arrays of a split subtract pass (`gc::parallel`),
+/// kept from one collection to the next.
+struct HelperScratch {
+    internal: Vec<u32>,
+    dropping: Vec<u32>,
+    fixup: Vec<u64>,
 }
 
 // SAFETY: the work list's pointers are only dereferenced by the collector
@@ -105,6 +116,11 @@ impl Scratch {
             pages: Vec::new(),
             dropping_edges: 0,
             dropping_dirty: false,
+            helper: HelperScratch {
+                internal: Vec::new(),
+                dropping: Vec::new(),
+                fixup: Vec::new(),
+            },
         }
     }
 
@@ -214,10 +230,119 @@ pub(crate) fn collect(
     }
 }
 
-/// Step 1.
+/// Step 1, on two threads for a large major collection (`gc::parallel`).
 fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
-    // SAFETY: the scratch buffers are borrowed for this function only.
-    let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, scratch.counters()) };
+    let min = parallel::parallel_min_slots();
+    let split = if !minor && (min == 0 || scratch.internal.len() >= min && parallel::second_core())
+    {
+        let counts: Vec<usize> = pages.iter().map(|p| p.slot_count()).collect();
+        parallel::halfway(&counts)
+    } else {
+        0
+    };
+    let strong = Snapshots::new(&mut scratch.strong);
+    if split == 0 {
+        // SAFETY: the scratch buffers are borrowed for this block only.
+        let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, scratch.counters()) };
+        // SAFETY: the only writer of `strong` now.
+        unsafe { subtract_pages(&mut visitor, pages, strong) };
+        scratch.dropping_edges = visitor.dropping_edges();
+        return;
+    }
+    parallel::SPLIT_PASSES.fetch_add(1, Relaxed);
+    let (mine, theirs) = pages.split_at(split);
+    let total = scratch.internal.len();
+    let helper = &mut scratch.helper;
+    helper.internal.clear();
+    helper.internal.resize(total, 0);
+    helper.dropping.clear();
+    helper.dropping.resize(total, 0);
+    helper.fixup.clear();
+    helper.fixup.resize(total.div_ceil(64), 0);
+    let (mine_edges, theirs_edges) = std::thread::scope(|s| {
+        let worker = s.spawn(|| {
+            // Rule 2 of `gc::parallel`.
+            let _tracing = Role::Tracing.take();
+            let mut worklist = Vec::new();
+            let counters = Counters {
+                internal: &mut helper.internal,
+                dropping: &mut helper.dropping,
+                fixup: &mut helper.fixup,
+                worklist: &mut worklist,
+            };
+            // SAFETY: the helper's buffers are borrowed for this closure only.
+            let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, counters) };
+            // SAFETY: the two halves of the pages have disjoint scratch
+            // ranges, so the threads write disjoint snapshots.
+            unsafe { subtract_pages(&mut visitor, theirs, strong) };
+            visitor.dropping_edges()
+        });
+        let counters = Counters {
+            internal: &mut scratch.internal,
+            dropping: &mut scratch.dropping,
+            fixup: &mut scratch.fixup,
+            worklist: &mut scratch.worklist,
+        };
+        // SAFETY: as above, for the collector's own buffers.
+        let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, counters) };
+        // SAFETY: as above, the other half.
+        unsafe { subtract_pages(&mut visitor, mine, strong) };
+        let mine_edges = visitor.dropping_edges();
+        // Rule 3: a panic of either half is resumed once both stopped.
+        match worker.join() {
+            Ok(theirs_edges) => (mine_edges, theirs_edges),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    parallel::add_counts(&mut scratch.internal, &scratch.helper.internal);
+    if theirs_edges > 0 {
+        parallel::add_counts(&mut scratch.dropping, &scratch.helper.dropping);
+    }
+    parallel::or_bits(&mut scratch.fixup, &scratch.helper.fixup);
+    scratch.dropping_edges = mine_edges + theirs_edges;
+}
+
+/// Where the subtract pass writes strong-count snapshots: `Scratch::strong`,
+/// shared by the threads of a split pass, each writing its own pages'
+/// entries only.
+#[derive(Clone, Copy)]
+struct Snapshots {
+    ptr: NonNull<u32>,
+    len: usize,
+}
+
+// SAFETY: a pointer into `Scratch::strong`, which outlives the pass; the
+// threads that share it write disjoint entries (`subtract_pages` contract),
+// and the scope's join orders their writes before any read.
+unsafe impl Send for Snapshots {}
+// SAFETY: as above.
+unsafe impl Sync for Snapshots {}
+
+impl Snapshots {
+    fn new(strong: &mut [u32]) -> Snapshots {
+        Snapshots {
+            len: strong.len(),
+            ptr: NonNull::from(strong).cast(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// No other thread writes or reads entry `index` meanwhile.
+    unsafe fn write(self, index: usize, value: u32) {
+        assert!(index < self.len, "rudo-gc: scratch index out of range");
+        // SAFETY: in bounds (checked); exclusive (caller contract).
+        unsafe { self.ptr.as_ptr().add(index).write(value) };
+    }
+}
+
+/// Step 1 over `pages`: traces every object of S in them with `visitor` and
+/// writes its strong count into `strong`.
+///
+/// # Safety
+///
+/// No other thread uses the entries of `strong` of these pages meanwhile.
+unsafe fn subtract_pages(visitor: &mut Visitor, pages: &[PagePtr], strong: Snapshots) {
     for &page in pages {
         let slot_size = page.slot_size();
         let base = page.scratch_base();
@@ -239,18 +364,18 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
                     page.test_and_mark(index);
                     continue;
                 }
-                scratch.strong[base + index] = header.strong();
+                // SAFETY: this page's entries are ours (caller contract).
+                unsafe { strong.write(base + index, header.strong()) };
                 if let Some(trace) = header.vtable().trace {
                     visitor.set_current(base + index, drops & (1 << bit) != 0);
                     // SAFETY: a live object of this vtable's type, traced
                     // with its slot size; no thread mutates it (its cells are
                     // skipped while mutably borrowed).
-                    unsafe { trace(object.cast(), slot_size, &mut visitor) };
+                    unsafe { trace(object.cast(), slot_size, visitor) };
                 }
             }
         }
     }
-    scratch.dropping_edges = visitor.dropping_edges();
 }
 
 /// Steps 2 and 3. Whether an object is traceable is checked when it is
