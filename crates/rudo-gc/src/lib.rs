@@ -155,6 +155,11 @@ pub mod __private {
         crate::mutator::light_fence_available()
     }
 
+    /// Whether the `membarrier` registration ran before `main` (Linux).
+    pub fn membarrier_registered_before_main() -> bool {
+        crate::sync::barrier::registered_before_main()
+    }
+
     /// Sets the size of a major collection (in slots) from which its subtract
     /// pass uses a second thread (0: every one with two pages, even on one
     /// core), so tests and

@@ -25,8 +25,23 @@ pub(crate) fn light_available() -> bool {
     {
         static LIGHT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         *LIGHT.get_or_init(|| {
-            std::env::var_os("RUDO_GC_NO_MEMBARRIER").is_none() && linux::register()
+            std::env::var_os("RUDO_GC_NO_MEMBARRIER").is_none()
+                && linux::registered_early().unwrap_or_else(linux::register)
         })
+    }
+    #[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
+    {
+        false
+    }
+}
+
+/// Whether the process registered for `membarrier` before `main` (false
+/// where it does not use it, or registered on first use instead).
+#[cfg_attr(loom, allow(dead_code))]
+pub(crate) fn registered_before_main() -> bool {
+    #[cfg(all(target_os = "linux", not(miri), not(loom)))]
+    {
+        linux::registered_early() == Some(true)
     }
     #[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
     {
@@ -56,6 +71,8 @@ pub(crate) fn collector_fence() {
 
 #[cfg(all(target_os = "linux", not(miri), not(loom)))]
 mod linux {
+    use core::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
     /// `MEMBARRIER_CMD_PRIVATE_EXPEDITED` (Linux 4.14, `linux/membarrier.h`).
     const CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
     /// `MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED`.
@@ -79,6 +96,44 @@ mod linux {
     pub(super) fn register() -> bool {
         membarrier(CMD_REGISTER_PRIVATE_EXPEDITED) == 0
     }
+
+    /// What the registration before `main` found: 0 did not run (or was
+    /// skipped by `RUDO_GC_NO_MEMBARRIER`), 1 registered, 2 refused.
+    static EARLY: AtomicU8 = AtomicU8::new(0);
+
+    /// The outcome of the registration before `main`, if it ran.
+    pub(super) fn registered_early() -> Option<bool> {
+        match EARLY.load(Relaxed) {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Registration costs microseconds while the process has one thread and
+    /// a grace period (`synchronize_rcu`, 8-15 ms measured) once it has
+    /// more: a tokio runtime's workers usually exist before the first heap
+    /// operation. So the process registers before `main`, from its
+    /// constructor list, while it is still single-threaded (about 20 us,
+    /// paid by every process that links the crate; `light_available` falls
+    /// back to registering on first use where constructors do not run).
+    extern "C" fn register_early() {
+        // SAFETY: a NUL-terminated name; before `main` no other thread can
+        // be changing the environment.
+        let opted_out = !unsafe { libc::getenv(c"RUDO_GC_NO_MEMBARRIER".as_ptr()) }.is_null();
+        if !opted_out {
+            EARLY.store(if register() { 1 } else { 2 }, Relaxed);
+        }
+    }
+
+    // SAFETY (of the attribute): `.init_array` entries are called once, with
+    // the C calling convention, before `main` (or when a shared object is
+    // loaded); `register_early` has that signature (the arguments the loader
+    // passes may be ignored), touches only an atomic and a syscall, and
+    // cannot unwind.
+    #[used]
+    #[unsafe(link_section = ".init_array")]
+    static REGISTER_EARLY: extern "C" fn() = register_early;
 
     /// A full memory barrier on every running thread of the process.
     pub(super) fn heavy_barrier() {
