@@ -27,6 +27,7 @@
 pub mod arena;
 pub mod bacon;
 pub mod boxed;
+mod cell_tree;
 pub mod dumpster_sync;
 pub mod dumpster_unsync;
 pub mod gc;

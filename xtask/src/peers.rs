@@ -33,6 +33,13 @@ struct Workload {
     variants: &'static [&'static str],
 }
 
+impl Workload {
+    /// The size a run uses: the full one, or the `--quick` one.
+    fn size_for(&self, quick: bool) -> u32 {
+        if quick { self.quick } else { self.size }
+    }
+}
+
 /// Every collector of the suite, in table order.
 const SINGLE_THREADED: &[&str] = &[
     "box",
@@ -174,11 +181,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     for rep in 1..=options.reps {
         eprintln!("    round {rep} of {}", options.reps);
         for workload in &workloads {
-            let size = if options.quick {
-                workload.quick
-            } else {
-                workload.size
-            };
+            let size = workload.size_for(options.quick);
             for &variant in workload.variants {
                 let outcome = run_one(&binary, workload.name, variant, size, options.timeout);
                 eprintln!("      {} {variant}: {}", workload.name, describe(&outcome));
@@ -205,12 +208,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut page = header(&command, options.reps);
     for workload in &workloads {
         let rows = summarise(workload, &results[workload.name]);
-        let size = if options.quick {
-            workload.quick
-        } else {
-            workload.size
-        };
-        page.push_str(&table(workload, size, &rows));
+        page.push_str(&table(workload, workload.size_for(options.quick), &rows));
         let chart = svg::ratio_chart(
             &format!("{} (median of {})", workload.label, options.reps),
             &command,

@@ -35,6 +35,8 @@ use crate::sync::raw::{AtomicUsize, Ordering::Relaxed};
 /// Default of `parallel_min_slots`: about 16 MiB of 64-byte objects.
 const DEFAULT_MIN_SLOTS: usize = 1 << 18;
 
+/// Relaxed everywhere: a tuning knob read at the start of each collection;
+/// it orders nothing else, and either value is correct.
 static MIN_SLOTS: AtomicUsize = AtomicUsize::new(DEFAULT_MIN_SLOTS);
 
 /// The size of S from which a major collection's subtract pass uses two
@@ -52,6 +54,7 @@ pub(crate) fn set_parallel_min_slots(slots: usize) -> usize {
 }
 
 /// Subtract passes split so far (`__private::split_subtract_passes`).
+/// Relaxed: a statistic; tests read it on the thread that collected.
 pub(crate) static SPLIT_PASSES: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether this machine has a second core to give the collector.

@@ -99,6 +99,8 @@ mod linux {
 
     /// What the registration before `main` found: 0 did not run (or was
     /// skipped by `RUDO_GC_NO_MEMBARRIER`), 1 registered, 2 refused.
+    /// Relaxed: written once before `main`, before any thread exists, and
+    /// thread creation orders it before every later read.
     static EARLY: AtomicU8 = AtomicU8::new(0);
 
     /// The outcome of the registration before `main`, if it ran.
