@@ -16,6 +16,8 @@ pub mod cycle_churn;
 pub mod gcbench;
 pub mod large_heap;
 pub mod minor_pause;
+pub mod tokio_tasks;
+pub mod two_threads;
 
 /// Applies `RUDO_YOUNG_BUDGET` (bytes), if set, to the collector's
 /// configuration: the knob the young-budget experiments in

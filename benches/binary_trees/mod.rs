@@ -23,7 +23,7 @@ pub mod rudo_published;
 
 /// The (depth, number of trees) pairs `run` builds after the long-lived tree,
 /// the same for every variant.
-fn schedule(max_depth: u32) -> impl Iterator<Item = (u32, u32)> {
+pub(crate) fn schedule(max_depth: u32) -> impl Iterator<Item = (u32, u32)> {
     (4..=max_depth)
         .step_by(2)
         .map(move |d| (d, 1 << (max_depth - d + 4)))

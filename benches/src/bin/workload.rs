@@ -3,12 +3,13 @@
 
 use std::process::ExitCode;
 
-use benches::{binary_trees, cycle_churn, gcbench, large_heap};
+use benches::{binary_trees, cycle_churn, gcbench, large_heap, tokio_tasks, two_threads};
 
 /// The usage message.
 const USAGE: &str = "usage: workload <binary_trees|cycle_churn|large_heap|gcbench> <variant> <size>, \
      variant one of gc (ours), rc, box (binary_trees and gcbench only), bacon, dumpster, \
-     dumpster_sync, gc_crate, arena, rudo_published; or workload full_collection gc <size>; or workload minor_pause gc <old objects>; \
+     dumpster_sync, gc_crate, arena, rudo_published; or workload <two_threads|tokio_tasks> <gc|arc|dumpster_sync> <size>; \
+     or workload full_collection gc <size>; or workload minor_pause gc <old objects>; \
      or workload spawn <gc|tokio> <tasks>";
 
 fn main() -> ExitCode {
@@ -58,6 +59,12 @@ fn main() -> ExitCode {
         ("gcbench", "gc_crate") => gcbench::gc_crate::run(size),
         ("gcbench", "arena") => gcbench::arena::run(size),
         ("gcbench", "rudo_published") => gcbench::rudo_published::run(size),
+        ("two_threads", "gc") => two_threads::gc::run(size),
+        ("two_threads", "arc") => two_threads::arc::run(size),
+        ("two_threads", "dumpster_sync") => two_threads::dumpster_sync::run(size),
+        ("tokio_tasks", "gc") => tokio_tasks::gc::run(n) as usize,
+        ("tokio_tasks", "arc") => tokio_tasks::arc::run(n) as usize,
+        ("tokio_tasks", "dumpster_sync") => tokio_tasks::dumpster_sync::run(n) as usize,
         ("minor_pause", "gc") => {
             let mut pauses = benches::minor_pause::run(n, 21);
             pauses.sort_unstable();

@@ -62,8 +62,12 @@ pub(crate) struct CollectorState {
     scratch: Scratch,
     /// Something changed since the last major collection.
     changed_since_major: bool,
-    /// Bytes in use after the last major collection.
-    used_after_major: usize,
+    /// Bytes in use after the last major collection (all of it old then).
+    old_after_major: usize,
+    /// The old generation's size as far as the collector knows: what the
+    /// last major collection left plus what minor collections promoted since
+    /// (old objects that died since are in it until the next major one).
+    old_bytes: usize,
     /// Pacing: the last collection blocked mutators, so the world stays open
     /// until then (see `pace`).
     open_until: Option<Instant>,
@@ -96,7 +100,8 @@ fn pace(state: &mut CollectorState) {
 static COLLECTOR: Mutex<CollectorState> = Mutex::new(CollectorState {
     scratch: Scratch::new(),
     changed_since_major: false,
-    used_after_major: 0,
+    old_after_major: 0,
+    old_bytes: 0,
     open_until: None,
 });
 /// Collections started (any kind), and major collections started.
@@ -196,11 +201,10 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     for (m, heap) in mutators.iter().zip(&heaps) {
         dirty |= m.take_dirty() | (heap.allocated_since_gc > 0);
     }
-    let used: usize = heaps.iter().map(|h| h.used_bytes).sum();
     let minor = match trigger {
         Trigger::Explicit | Trigger::ThreadExit => false,
         Trigger::ExplicitMinor => true,
-        Trigger::Budget => !config::wants_major(used, state.used_after_major),
+        Trigger::Budget => !config::wants_major(state.old_bytes, state.old_after_major),
     };
     // Skip when nothing changed since the last collection that would have
     // found the same garbage: any collection for a minor one, the last
@@ -267,8 +271,11 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     drop(orphans);
     let live_bytes: usize = heaps.iter().map(|h| h.used_bytes).sum();
     let live_objects: usize = heaps.iter().map(|h| h.used_objects).sum();
-    if !minor {
-        state.used_after_major = live_bytes;
+    if minor {
+        state.old_bytes += outcome.promoted_bytes;
+    } else {
+        state.old_after_major = live_bytes;
+        state.old_bytes = live_bytes;
     }
     drop(heaps);
     let blocked = WORLD.waiters() > 0;

@@ -6,18 +6,22 @@ use crate::sync::raw::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 /// [`config`].
 ///
 /// Each thread's heap runs a **minor** collection (young objects only) every
-/// `young_budget_bytes` of allocation. When the heap has grown to
-/// `growth_factor` times what the last **major** collection left (and beyond
-/// twice the young budget), the next collection is a major one instead. So a
-/// loop that allocates forever runs in bounded memory, and a program whose
-/// long-lived data is stable rarely pays for tracing it.
+/// `young_budget_bytes` of allocation. When the old generation (what the last
+/// **major** collection left, plus what minor collections promoted since) has
+/// grown to `growth_factor` times what the last major collection left (and
+/// beyond twice the young budget), the next collection is a major one
+/// instead. Young objects do not count towards it: each thread's young
+/// budget bounds them. So a loop that allocates forever runs in bounded
+/// memory, and a program whose long-lived data is stable rarely pays for
+/// tracing it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GcConfig {
     /// Bytes a thread allocates between two collections.
     pub young_budget_bytes: usize,
-    /// How much the heap may grow, relative to the bytes that survived the last
-    /// major collection, before the next major one. Must be greater than 1.
+    /// How much the old generation may grow, relative to the bytes that
+    /// survived the last major collection, before the next major one. Must be
+    /// greater than 1.
     pub growth_factor: f64,
 }
 
@@ -96,10 +100,12 @@ pub(crate) fn young_budget() -> usize {
     YOUNG_BUDGET.load(Relaxed)
 }
 
-/// Whether a heap using `used` bytes, which its last major collection left at
-/// `after_major`, should run a major collection now.
-pub(crate) fn wants_major(used: usize, after_major: usize) -> bool {
+/// Whether an old generation of `old` bytes, which the last major collection
+/// left at `after_major`, calls for a major collection now. Young bytes do
+/// not count: minor collections bound them (a young budget per thread), and
+/// counting them made every thread's allocation look like heap growth.
+pub(crate) fn wants_major(old: usize, after_major: usize) -> bool {
     let c = config();
     let limit = (after_major as f64 * c.growth_factor) as usize;
-    used > limit.max(2 * c.young_budget_bytes)
+    old > limit.max(2 * c.young_budget_bytes)
 }

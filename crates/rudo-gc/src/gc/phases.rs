@@ -138,6 +138,8 @@ impl Scratch {
 pub(crate) struct Outcome {
     pub(crate) dead_objects: usize,
     pub(crate) dead_bytes: usize,
+    /// Bytes a minor collection promoted (`age_survivors`).
+    pub(crate) promoted_bytes: usize,
     pub(crate) phases: stats::PhaseTimes,
 }
 
@@ -215,6 +217,7 @@ pub(crate) fn collect(
 
     let fix_start = Instant::now();
     let dead_objects = fix_up(scratch, &pages, epoch, minor);
+    let promoted_bytes = age_survivors(&pages, minor);
     let owners: HashMap<usize, usize> = mutators
         .iter()
         .enumerate()
@@ -226,6 +229,7 @@ pub(crate) fn collect(
     Outcome {
         dead_objects,
         dead_bytes,
+        promoted_bytes,
         phases,
     }
 }
@@ -528,10 +532,18 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
             }
         }
     }
-    // Survivors age, only now: the fix-up trace above must see the same S as
-    // the subtract pass, or it would take a young survivor for an old object
-    // and give back its count a second time.
+    dead_objects
+}
+
+/// Step 4, end: survivors age. Only after the fix-up: its trace must see the
+/// same S as the subtract pass, or it would take a young survivor for an old
+/// object and give back its count a second time. Returns the bytes promoted
+/// to the old generation by a minor collection (0 for a major one, which
+/// promotes every survivor and so resets the old generation's size).
+fn age_survivors(pages: &[PagePtr], minor: bool) -> usize {
+    let mut promoted = 0;
     for &page in pages {
+        let mut promoted_objects = 0;
         for w in 0..page.bitmap_words() {
             let dead = page.mark_word(w).load(Relaxed);
             let pending = page.pending_word(w).load(Relaxed);
@@ -539,7 +551,9 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
             let (old, survived) = if minor {
                 // A young survivor stays young once (`survived`), and is
                 // promoted the second time (`heap::page`, bitmap `survived`).
-                let before = page.old_word(w).load(Relaxed) | page.survived_word(w).load(Relaxed);
+                let was_old = page.old_word(w).load(Relaxed);
+                let before = was_old | page.survived_word(w).load(Relaxed);
+                promoted_objects += (survivors & before & !was_old).count_ones() as usize;
                 (survivors & before, survivors & !before)
             } else {
                 (survivors, 0)
@@ -547,8 +561,9 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
             page.old_word(w).store(old, Relaxed);
             page.survived_word(w).store(survived, Relaxed);
         }
+        promoted += promoted_objects * page.slot_size();
     }
-    dead_objects
+    promoted
 }
 
 /// Step 5. Returns the bytes of the dead objects found.

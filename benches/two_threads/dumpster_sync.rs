@@ -1,0 +1,17 @@
+//! `dumpster::sync::Gc` nodes: atomic reference counting with automatic cycle
+//! detection, shared between the threads like `Arc`. Nothing to drive: the
+//! crate frees a node when its count reaches zero and runs its cycle search by
+//! itself (its default collect condition).
+
+use dumpster::Trace;
+use dumpster::sync::Gc;
+
+super::two_threads_variant!(
+    /// The variant's module.
+    nodes, dumpster::sync::Gc<Node>, Gc::new, Trace
+);
+
+/// Runs the workload for `depth`; returns the nodes both threads checked.
+pub fn run(depth: u32) -> usize {
+    nodes::run(depth)
+}
