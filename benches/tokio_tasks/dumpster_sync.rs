@@ -9,7 +9,4 @@ super::tokio_tasks_variant!(
     nodes, dumpster::sync::Gc<Node>, Gc::new, tokio::spawn, false, Trace
 );
 
-/// Runs `tasks` tasks; returns the sum of their trees.
-pub fn run(tasks: usize) -> u64 {
-    nodes::run(tasks)
-}
+pub use nodes::{run, run_in_batches};

@@ -1,7 +1,7 @@
-//! Tokio tasks holding trees across awaits: `TASKS` tasks on a 2-worker
-//! multi-threaded runtime, each building a small tree, yielding four times
-//! with the tree held (so tasks move between workers with their trees), then
-//! summing it.
+//! Tokio tasks holding trees across awaits: tasks on a 2-worker
+//! multi-threaded runtime, `BATCH` spawned at once, each building a small
+//! tree, yielding four times with the tree held (so tasks move between
+//! workers with their trees), then summing it.
 //!
 //! Every variant does the same work; `run` returns the sum of every task's
 //! tree, the same for every variant. Ours spawns with `gc::spawn` on a
@@ -19,6 +19,9 @@ pub mod dumpster_sync;
 
 /// Depth of each task's tree (127 nodes).
 pub const DEPTH: u32 = 6;
+
+/// Tasks spawned at once (then awaited before the next batch).
+pub const BATCH: usize = 10_000;
 
 /// A 2-worker multi-threaded runtime, with the collector's hooks when `gc`.
 fn runtime(gc: bool) -> tokio::runtime::Runtime {
@@ -57,24 +60,32 @@ macro_rules! tokio_tasks_variant {
                 node.value + node.children.as_ref().map_or(0, |(l, r)| sum(l) + sum(r))
             }
 
-            /// Runs `tasks` tasks; returns the sum of their trees.
+            /// Runs `tasks` tasks, `BATCH` at a time; returns the sum of their trees.
             pub fn run(tasks: usize) -> u64 {
+                run_in_batches(tasks, $crate::tokio_tasks::BATCH)
+            }
+
+            /// Runs `tasks` tasks, `batch` spawned at once and then awaited;
+            /// returns the sum of their trees.
+            pub fn run_in_batches(tasks: usize, batch: usize) -> u64 {
                 let runtime = $crate::tokio_tasks::runtime($hooks);
                 runtime.block_on(async {
-                    let handles: Vec<_> = (0..tasks as u64)
-                        .map(|i| {
-                            $spawn(async move {
-                                let tree = tree($crate::tokio_tasks::DEPTH, i);
-                                for _ in 0..4 {
-                                    tokio::task::yield_now().await;
-                                }
-                                sum(&tree)
-                            })
-                        })
-                        .collect();
                     let mut total = 0;
-                    for handle in handles {
-                        total += handle.await.expect("a task panicked");
+                    for first in (0..tasks).step_by(batch) {
+                        let handles: Vec<_> = (first..tasks.min(first + batch))
+                            .map(|i| {
+                                $spawn(async move {
+                                    let tree = tree($crate::tokio_tasks::DEPTH, i as u64);
+                                    for _ in 0..4 {
+                                        tokio::task::yield_now().await;
+                                    }
+                                    sum(&tree)
+                                })
+                            })
+                            .collect();
+                        for handle in handles {
+                            total += handle.await.expect("a task panicked");
+                        }
                     }
                     total
                 })
@@ -98,14 +109,23 @@ mod tests {
     /// Tasks the tests run.
     const TASKS: usize = 200;
 
+    /// Tasks per batch in the tests: several batches, the last one short.
+    const BATCH: usize = 64;
+
     #[test]
     fn ours_sums_the_same_as_arc() {
-        assert_eq!(super::gc::run(TASKS), super::arc::run(TASKS));
+        assert_eq!(
+            super::gc::run_in_batches(TASKS, BATCH),
+            super::arc::run(TASKS)
+        );
     }
 
     #[test]
     fn dumpster_sync_sums_the_same() {
-        assert_eq!(super::dumpster_sync::run(TASKS), super::arc::run(TASKS));
+        assert_eq!(
+            super::dumpster_sync::run_in_batches(TASKS, BATCH),
+            super::arc::run_in_batches(TASKS, BATCH)
+        );
     }
 
     #[test]

@@ -100,7 +100,25 @@ const WORKLOADS: &[Workload] = &[
             "rudo_published",
         ],
     },
+    Workload {
+        name: "two_threads",
+        label: "2 threads allocating binary-trees depth 16, sharing a tree",
+        size: 16,
+        quick: 10,
+        variants: THREAD_SAFE,
+    },
+    Workload {
+        name: "tokio_tasks",
+        label: "100,000 tokio tasks (10,000 at a time) holding a tree across awaits",
+        size: 100_000,
+        quick: 2_000,
+        variants: THREAD_SAFE,
+    },
 ];
+
+/// The collectors whose pointers may cross threads (`Arc`, ours,
+/// `dumpster::sync`); `rudo-gc` 0.8.19's `Gc` is not `Send`.
+const THREAD_SAFE: &[&str] = &["arc", "gc", "dumpster_sync"];
 
 /// How one run ended.
 #[derive(Clone, Debug)]
@@ -434,7 +452,11 @@ fn header(command: &str, reps: usize) -> String {
          operating system's figure for the process. Variants: `gc` is this \
          workspace's `rudo_gc`; `rudo_published` is the crate of the same name \
          published as 0.8.19; `dumpster` is `dumpster::unsync`; `gc_crate` is \
-         the `gc` crate; `arena` is `gc-arena`.\n\n"
+         the `gc` crate; `arena` is `gc-arena`. The two threaded workloads \
+         run only the pointers that may cross threads (`Arc`, ours, \
+         `dumpster::sync`): the other collectors are single-threaded, and \
+         0.8.19's `Gc` is not `Send`. The `collector` column is our \
+         collector's own count from the first run.\n\n"
     )
 }
 
