@@ -266,7 +266,9 @@ fn nightly_cargo(root: &Path) -> Command {
 /// Integration tests whose threads contend for locks: `parking_lot`'s
 /// contended path turns integers into pointers (`parking_lot_core`'s
 /// `word_lock.rs`), which strict provenance rejects, so these run with
-/// permissive provenance. Everything else runs with strict provenance.
+/// permissive provenance; so does `ptr_raw`, whose FFI round trip turns a
+/// `Gc::into_raw` pointer into a `u64` and back, as C user data does.
+/// Everything else runs with strict provenance.
 const MIRI_THREADED_TESTS: &[&str] = &[
     "threads",
     "thread_exit",
@@ -274,6 +276,9 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "collect_drop_panics",
     "roots_table",
     "handles_async",
+    "safepoint",
+    "ptr_dyn",
+    "ptr_raw",
 ];
 
 fn miri(root: &Path) -> Result<(), String> {

@@ -1,6 +1,6 @@
 //! Collection scheduling knobs.
 
-use crate::sync::raw::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use crate::sync::raw::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 /// When collections run. Set with [`set_config`]; read the current one with
 /// [`config`].
@@ -14,6 +14,10 @@ use crate::sync::raw::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 /// budget bounds them. So a loop that allocates forever runs in bounded
 /// memory, and a program whose long-lived data is stable rarely pays for
 /// tracing it.
+///
+/// With [`automatic(false)`](GcConfig::automatic) the same schedule applies,
+/// but only at [`safepoint`](crate::safepoint)s: allocation notes that a
+/// collection is due and goes on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GcConfig {
@@ -23,6 +27,12 @@ pub struct GcConfig {
     /// survived the last major collection, before the next major one. Must be
     /// greater than 1.
     pub growth_factor: f64,
+    /// Whether allocation runs the collections the schedule calls for (and
+    /// drops the thread's pending dead values), as by default; or, when
+    /// `false`, only notes that one is due, for the thread's next
+    /// [`safepoint`](crate::safepoint). A thread's exit and explicit
+    /// [`collect`](crate::collect) calls collect either way.
+    pub automatic: bool,
 }
 
 impl Default for GcConfig {
@@ -30,6 +40,7 @@ impl Default for GcConfig {
         GcConfig {
             young_budget_bytes: DEFAULT_YOUNG_BUDGET,
             growth_factor: 2.0,
+            automatic: true,
         }
     }
 }
@@ -46,12 +57,38 @@ impl GcConfig {
         self.growth_factor = factor;
         self
     }
+
+    /// Sets [`automatic`](GcConfig::automatic): `false` for collection only
+    /// at [`safepoint`](crate::safepoint)s.
+    ///
+    /// # Examples
+    ///
+    /// An interpreter that collects only between instructions, where its own
+    /// state is consistent:
+    ///
+    /// ```
+    /// use rudo_gc::{Gc, GcConfig, set_config, safepoint};
+    ///
+    /// set_config(GcConfig::default().automatic(false));
+    /// for step in 0..10_000_u64 {
+    ///     let garbage = Gc::new([step; 32]); // never collects here
+    ///     drop(garbage);
+    ///     safepoint(); // collects here, when the budget says one is due
+    /// }
+    /// # set_config(GcConfig::default());
+    /// ```
+    pub fn automatic(mut self, automatic: bool) -> Self {
+        self.automatic = automatic;
+        self
+    }
 }
 
 // About the size of a core's L2 cache: young objects are written and swept while
 // they are still cached (measured in `docs/benchmarks.md`).
 const DEFAULT_YOUNG_BUDGET: usize = 2 << 20;
 static YOUNG_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_YOUNG_BUDGET);
+/// `automatic`.
+static AUTOMATIC: AtomicBool = AtomicBool::new(true);
 /// `growth_factor` as `f64` bits.
 static GROWTH_BITS: AtomicU64 = AtomicU64::new(0x4000_0000_0000_0000); // 2.0
 
@@ -85,6 +122,7 @@ pub fn set_config(config: GcConfig) {
     );
     YOUNG_BUDGET.store(config.young_budget_bytes, Relaxed);
     GROWTH_BITS.store(config.growth_factor.to_bits(), Relaxed);
+    AUTOMATIC.store(config.automatic, Relaxed);
 }
 
 /// The current process-wide collection schedule.
@@ -92,7 +130,15 @@ pub fn config() -> GcConfig {
     GcConfig {
         young_budget_bytes: YOUNG_BUDGET.load(Relaxed),
         growth_factor: f64::from_bits(GROWTH_BITS.load(Relaxed)),
+        automatic: AUTOMATIC.load(Relaxed),
     }
+}
+
+/// Whether allocation collects by itself (`GcConfig::automatic`). Relaxed:
+/// a plain setting, read at the allocation slow path; no other memory
+/// depends on it.
+pub(crate) fn automatic() -> bool {
+    AUTOMATIC.load(Relaxed)
 }
 
 /// Bytes allocated between two collections.

@@ -48,7 +48,7 @@ use super::drop_panic;
 use crate::heap::chunk;
 use crate::heap::orphans::ORPHANS;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
-use crate::mutator::{self, VALUES_PENDING};
+use crate::mutator::{self, VALUES_DUE, VALUES_PENDING};
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::{AtomicBool, Ordering::Relaxed};
 
@@ -354,7 +354,7 @@ pub(crate) fn sweep_after_collection() {
 pub fn sweep_pending() {
     // Cheap when there is nothing to do (an idle worker calls this when it
     // parks): the thread's request bit, then the orphans' hint.
-    let Some(own) = mutator::current(|m| m.take_request(VALUES_PENDING)) else {
+    let Some(own) = mutator::current(|m| m.take_request(VALUES_PENDING | VALUES_DUE)) else {
         return;
     };
     if own {

@@ -19,8 +19,8 @@ pub use tcb::{ThreadControlBlock, current_thread_control_block};
 
 use self::local::Slot;
 use self::page::PAGE_SIZE;
-use crate::gc::collector::{self as collect, Trigger};
-use crate::mutator::{self, BUDGET_SPENT, VALUES_PENDING};
+use crate::gc::config;
+use crate::mutator::{self, BUDGET_SPENT, COLLECTION_DUE};
 
 /// Allocates a slot of size class `class` on this thread's heap and runs
 /// `init` on it, all in one heap operation: `init` must write the header,
@@ -43,7 +43,7 @@ pub(crate) fn allocate_small<R>(class: usize, init: impl FnOnce(Slot) -> R) -> R
             None => {
                 let slot = heap.alloc_slow(class);
                 if heap.wants_collection() {
-                    m.request(BUDGET_SPENT);
+                    m.request(budget_spent());
                 }
                 slot
             }
@@ -83,7 +83,7 @@ pub(crate) fn allocate_large<R>(size: usize, align: usize, init: impl FnOnce(Slo
         let heap = unsafe { m.heap() };
         let slot = heap.alloc_large(size, align);
         if heap.wants_collection() {
-            m.request(BUDGET_SPENT);
+            m.request(budget_spent());
         }
         (init(slot), m.needs_attention())
     });
@@ -93,18 +93,28 @@ pub(crate) fn allocate_large<R>(size: usize, align: usize, init: impl FnOnce(Slo
     result
 }
 
+/// The request for a thread that spent its budget: a collection after this
+/// allocation, or, in safepoint-only mode, one at its next `safepoint()`.
+#[inline]
+fn budget_spent() -> u32 {
+    if config::automatic() {
+        BUDGET_SPENT
+    } else {
+        COLLECTION_DUE
+    }
+}
+
 /// The work an allocation found requested: a collection, or dead values to
-/// drop.
+/// drop. In safepoint-only mode, neither: it is left for the next
+/// `safepoint()`.
 #[cold]
 #[inline(never)]
 fn after_allocation() {
-    let work = mutator::current(|m| m.take_attention()).unwrap_or(0);
-    if work & BUDGET_SPENT != 0 {
-        // Also drops this thread's pending values.
-        collect::run(Trigger::Budget);
-    } else if work & VALUES_PENDING != 0 {
-        crate::gc::sweep::sweep_current_thread();
+    if !config::automatic() {
+        mutator::current(|m| m.defer_to_safepoint());
+        return;
     }
+    crate::gc::safepoint::run_requested();
 }
 
 /// Test helper: the number of pages of this thread's heap, checking that each

@@ -128,6 +128,16 @@ pub(crate) fn current<R>(f: impl FnOnce(&Mutator) -> R) -> Option<R> {
     Some(f(unsafe { &*m }))
 }
 
+/// Whether the calling thread has requested work of any kind (`safepoint`'s
+/// fast path): one thread-local load and one load of its record, without
+/// registering a thread that has none (it has no work either).
+#[inline(always)]
+pub(crate) fn has_attention() -> bool {
+    let m = CURRENT.with(Cell::get);
+    // SAFETY: as in `current`.
+    !m.is_null() && unsafe { &*m }.any_attention()
+}
+
 /// Whether the calling thread's record is gone (lifecycle state 3).
 pub(crate) fn exited() -> bool {
     EXITED.with(Cell::get)

@@ -22,11 +22,11 @@ mod record;
 
 #[cfg(not(loom))]
 pub(crate) use current::{
-    Role, RoleGuard, current, exited, heap_op, light_fence_available, mark_dirty, op, registered,
-    release, take_teardown_dirty,
+    Role, RoleGuard, current, exited, has_attention, heap_op, light_fence_available, mark_dirty,
+    op, registered, release, take_teardown_dirty,
 };
 #[cfg(not(loom))]
-pub(crate) use record::{BUDGET_SPENT, Mutator, VALUES_PENDING};
+pub(crate) use record::{BUDGET_SPENT, COLLECTION_DUE, Mutator, VALUES_DUE, VALUES_PENDING};
 
 /// The process's one world: the flag a collector raises and mutators check.
 #[cfg(not(loom))]

@@ -23,6 +23,15 @@ use crate::sync::raw::{AtomicU32, Ordering::Relaxed};
 pub(crate) const BUDGET_SPENT: u32 = 1;
 /// `attention` bit: a collection left dead values for this thread to drop.
 pub(crate) const VALUES_PENDING: u32 = 2;
+/// `attention` bit, safepoint-only mode (`GcConfig::automatic(false)`): the
+/// thread spent its budget; its next `safepoint()` collects. Not seen by
+/// `needs_attention`, so allocation stays on its fast path meanwhile.
+pub(crate) const COLLECTION_DUE: u32 = 4;
+/// `attention` bit, safepoint-only mode: dead values wait for the thread's
+/// next `safepoint()` (or `sweep_pending()`); not seen by `needs_attention`.
+pub(crate) const VALUES_DUE: u32 = 8;
+/// The bits allocation acts on.
+const ALLOCATION_WORK: u32 = BUDGET_SPENT | VALUES_PENDING;
 /// `flags` bit: a count was decremented or a root released since the last
 /// collection.
 const DIRTY: u32 = 1;
@@ -140,10 +149,34 @@ impl Mutator {
         self.attention.fetch_or(bits, Relaxed);
     }
 
-    /// Whether any work was requested.
+    /// Whether work allocation acts on was requested (`BUDGET_SPENT`,
+    /// `VALUES_PENDING`; not the safepoint-only `*_DUE` bits).
     #[inline(always)]
     pub(crate) fn needs_attention(&self) -> bool {
+        self.attention.load(Relaxed) & ALLOCATION_WORK != 0
+    }
+
+    /// Whether any work was requested, the safepoint-only bits included.
+    #[inline(always)]
+    pub(crate) fn any_attention(&self) -> bool {
         self.attention.load(Relaxed) != 0
+    }
+
+    /// Safepoint-only mode: turns the work allocation would do now into work
+    /// due at the next safepoint (`BUDGET_SPENT` into `COLLECTION_DUE`,
+    /// `VALUES_PENDING` into `VALUES_DUE`).
+    pub(crate) fn defer_to_safepoint(&self) {
+        let work = self.attention.fetch_and(!ALLOCATION_WORK, Relaxed) & ALLOCATION_WORK;
+        let mut due = 0;
+        if work & BUDGET_SPENT != 0 {
+            due |= COLLECTION_DUE;
+        }
+        if work & VALUES_PENDING != 0 {
+            due |= VALUES_DUE;
+        }
+        if due != 0 {
+            self.request(due);
+        }
     }
 
     /// Takes the requested work.
