@@ -15,13 +15,13 @@ use super::schedule;
 
 /// A tree node.
 #[derive(Trace)]
-struct Node {
+pub(crate) struct Node {
     left: Option<Gc<Node>>,
     right: Option<Gc<Node>>,
 }
 
 /// A complete tree of `depth`, built children first.
-fn bottom_up(depth: u32) -> Gc<Node> {
+pub(crate) fn bottom_up(depth: u32) -> Gc<Node> {
     if depth == 0 {
         Gc::new(Node {
             left: None,
@@ -36,7 +36,7 @@ fn bottom_up(depth: u32) -> Gc<Node> {
 }
 
 /// The number of nodes under (and including) `node`.
-fn check(node: &Node) -> usize {
+pub(crate) fn check(node: &Node) -> usize {
     1 + node.left.as_deref().map_or(0, check) + node.right.as_deref().map_or(0, check)
 }
 

@@ -11,6 +11,7 @@
 //! `gc` (ours), `rc` and `boxed` are here; each peer crate has its own file.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rudo_gc::{Gc, Trace};
 
@@ -37,12 +38,13 @@ macro_rules! variant {
 
             $(#[derive($derive)])?
             #[allow(dead_code)]
-            struct Node {
+            pub(crate) struct Node {
                 left: Option<$ptr<Node>>,
                 right: Option<$ptr<Node>>,
             }
 
-            fn bottom_up(depth: u32) -> $ptr<Node> {
+            /// A complete tree of `depth`, built children first.
+            pub(crate) fn bottom_up(depth: u32) -> $ptr<Node> {
                 if depth == 0 {
                     $new(Node { left: None, right: None })
                 } else {
@@ -50,7 +52,8 @@ macro_rules! variant {
                 }
             }
 
-            fn check(node: &Node) -> usize {
+            /// The number of nodes under (and including) `node`.
+            pub(crate) fn check(node: &Node) -> usize {
                 1 + node.left.as_deref().map_or(0, check) + node.right.as_deref().map_or(0, check)
             }
 
@@ -81,6 +84,10 @@ variant!(
     /// `Box` nodes (single ownership: the lower bound).
     boxed, Box, Box::new
 );
+variant!(
+    /// `std::sync::Arc` nodes (for `two_threads`).
+    arc, Arc, Arc::new
+);
 
 #[cfg(test)]
 mod tests {
@@ -97,6 +104,7 @@ mod tests {
         let expected = expected();
         assert_eq!(super::rc::run(DEPTH), expected);
         assert_eq!(super::gc::run(DEPTH), expected);
+        assert_eq!(super::arc::run(DEPTH), expected);
     }
 
     #[test]

@@ -3,12 +3,9 @@
 //! crate frees a node when its count reaches zero and runs its cycle search by
 //! itself (its default collect condition).
 
-use dumpster::Trace;
-use dumpster::sync::Gc;
-
 super::two_threads_variant!(
-    /// The variant's module.
-    nodes, dumpster::sync::Gc<Node>, Gc::new, Trace
+    /// The variant's module, over `binary_trees::dumpster_sync`'s nodes.
+    nodes, crate::binary_trees::dumpster_sync
 );
 
 pub use nodes::run;

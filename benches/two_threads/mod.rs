@@ -15,39 +15,15 @@
 //! only as a `GcHandle`) and hangs in optimized builds (see
 //! `binary_trees::rudo_published`).
 
-use std::sync::Arc;
-
-use rudo_gc::{Gc, Trace};
-
 pub mod dumpster_sync;
 
-/// Defines a variant module over the thread-safe pointer `$ptr` (with
-/// constructor `$new`, and `$derive` for the node when the pointer needs it).
+/// Defines a variant module running the workload over the tree code of
+/// `binary_trees::$nodes` (a pointer that may cross threads).
 macro_rules! two_threads_variant {
-    ($(#[$doc:meta])* $module:ident, $ptr:ty, $new:path $(, $derive:ident)?) => {
+    ($(#[$doc:meta])* $module:ident, $($nodes:ident)::+) => {
         $(#[$doc])*
         pub mod $module {
-            #[allow(unused_imports)]
-            use super::*;
-
-            $(#[derive($derive)])?
-            #[allow(dead_code)]
-            struct Node {
-                left: Option<$ptr>,
-                right: Option<$ptr>,
-            }
-
-            fn bottom_up(depth: u32) -> $ptr {
-                if depth == 0 {
-                    $new(Node { left: None, right: None })
-                } else {
-                    $new(Node { left: Some(bottom_up(depth - 1)), right: Some(bottom_up(depth - 1)) })
-                }
-            }
-
-            fn check(node: &Node) -> usize {
-                1 + node.left.as_deref().map_or(0, check) + node.right.as_deref().map_or(0, check)
-            }
+            use $($nodes)::+::{bottom_up, check};
 
             /// Runs the workload for `depth`; returns the nodes both threads checked.
             pub fn run(depth: u32) -> usize {
@@ -58,7 +34,7 @@ macro_rules! two_threads_variant {
                             let shared = shared.clone();
                             s.spawn(move || {
                                 let mut total = 0;
-                                for (d, iterations) in $crate::binary_trees::schedule(depth) {
+                                for (d, iterations) in crate::binary_trees::schedule(depth) {
                                     for _ in 0..iterations {
                                         total += check(&bottom_up(d));
                                     }
@@ -81,11 +57,11 @@ pub(crate) use two_threads_variant;
 
 two_threads_variant!(
     /// `rudo_gc::Gc` nodes.
-    gc, Gc<Node>, Gc::new, Trace
+    gc, crate::binary_trees::gc
 );
 two_threads_variant!(
     /// `std::sync::Arc` nodes.
-    arc, Arc<Node>, Arc::new
+    arc, crate::binary_trees::arc
 );
 
 #[cfg(test)]

@@ -9,30 +9,10 @@ use std::cell::Cell;
 use std::panic::catch_unwind;
 use std::rc::Rc;
 
-use rudo_gc::{Gc, GcCell, GcConfig, Trace, Visitor, collect, config, set_config, stats};
+use rudo_gc::{Gc, GcConfig, Trace, Visitor, collect, config, set_config, stats};
 
 mod common;
-use common::panic_message;
-
-/// A small cyclic node, so the garbage is only freed by tracing.
-struct Pair {
-    other: GcCell<Option<Gc<Pair>>>,
-    _pad: [u64; 4],
-    drops: Rc<Cell<usize>>,
-}
-
-impl Drop for Pair {
-    fn drop(&mut self) {
-        self.drops.set(self.drops.get() + 1);
-    }
-}
-
-// SAFETY: visits the one `Gc`-owning field once.
-unsafe impl Trace for Pair {
-    fn trace(&self, v: &mut Visitor) {
-        self.other.trace(v);
-    }
-}
+use common::{garbage_pair, pair, panic_message};
 
 #[test]
 #[cfg_attr(miri, ignore = "allocates 50 MB")]
@@ -55,17 +35,7 @@ fn garbage_loop_runs_in_bounded_memory() {
     while allocated < GARBAGE {
         round += 1;
         // Small cyclic garbage...
-        let a = Gc::new(Pair {
-            other: GcCell::new(None),
-            _pad: [0; 4],
-            drops: drops.clone(),
-        });
-        let b = Gc::new(Pair {
-            other: GcCell::new(Some(a.clone())),
-            _pad: [1; 4],
-            drops: drops.clone(),
-        });
-        *a.other.borrow_mut() = Some(b);
+        garbage_pair(&drops);
         pairs += 1;
         allocated += 2 * 64;
         // ...and now and then a large object.
@@ -176,11 +146,7 @@ fn the_budget_keeps_working_inside_destructors() {
             // Garbage with a destructor too: dropped by sweeps nested in
             // this one, not only after it.
             if i % 64 == 0 {
-                drop(Gc::new(Pair {
-                    other: GcCell::new(None),
-                    _pad: [0; 4],
-                    drops: drops.clone(),
-                }));
+                drop(pair(&drops));
             }
             if i % 4096 == 0 {
                 max_heap = max_heap.max(stats().heap_bytes);

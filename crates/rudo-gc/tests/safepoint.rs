@@ -16,6 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use rudo_gc::{Gc, GcCell, GcConfig, Trace, Visitor, collect, safepoint, set_config, stats};
 
+mod common;
+use common::garbage_pair;
+
 /// Serialises the tests of this binary (process-wide mode and statistics).
 static LOCK: Mutex<()> = Mutex::new(());
 
@@ -28,41 +31,6 @@ fn manual_mode(budget: usize) -> std::sync::MutexGuard<'static, ()> {
             .young_budget_bytes(budget),
     );
     guard
-}
-
-/// A cyclic pair member with a destructor that counts (thread-local).
-struct Pair {
-    other: GcCell<Option<Gc<Pair>>>,
-    _pad: [u64; 4],
-    drops: Rc<Cell<usize>>,
-}
-
-impl Drop for Pair {
-    fn drop(&mut self) {
-        self.drops.set(self.drops.get() + 1);
-    }
-}
-
-// SAFETY: visits the one `Gc`-owning field once.
-unsafe impl Trace for Pair {
-    fn trace(&self, v: &mut Visitor) {
-        self.other.trace(v);
-    }
-}
-
-/// Makes one garbage cycle of two `Pair`s.
-fn garbage_pair(drops: &Rc<Cell<usize>>) {
-    let a = Gc::new(Pair {
-        other: GcCell::new(None),
-        _pad: [0; 4],
-        drops: drops.clone(),
-    });
-    let b = Gc::new(Pair {
-        other: GcCell::new(Some(a.clone())),
-        _pad: [1; 4],
-        drops: drops.clone(),
-    });
-    *a.other.borrow_mut() = Some(b);
 }
 
 #[test]

@@ -3,7 +3,49 @@
 // Each test binary uses a subset of the helpers.
 #![allow(dead_code)]
 
-use rudo_gc::{Gc, collect};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use rudo_gc::{Gc, GcCell, Trace, Visitor, collect};
+
+/// A small node for cyclic garbage (so it is only freed by tracing), with a
+/// destructor that counts on its thread.
+pub(crate) struct Pair {
+    pub(crate) other: GcCell<Option<Gc<Pair>>>,
+    pub(crate) _pad: [u64; 4],
+    pub(crate) drops: Rc<Cell<usize>>,
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        self.drops.set(self.drops.get() + 1);
+    }
+}
+
+// SAFETY: visits the one `Gc`-owning field once.
+unsafe impl Trace for Pair {
+    fn trace(&self, v: &mut Visitor) {
+        self.other.trace(v);
+    }
+}
+
+/// A `Pair` with no partner yet.
+pub(crate) fn pair(drops: &Rc<Cell<usize>>) -> Gc<Pair> {
+    Gc::new(Pair {
+        other: GcCell::new(None),
+        _pad: [0; 4],
+        drops: drops.clone(),
+    })
+}
+
+/// Makes one garbage cycle of two `Pair`s (`drops` counts 2 once it is
+/// collected).
+pub(crate) fn garbage_pair(drops: &Rc<Cell<usize>>) {
+    let a = pair(drops);
+    let b = pair(drops);
+    *b.other.borrow_mut() = Some(a.clone());
+    *a.other.borrow_mut() = Some(b);
+}
 
 /// Forces the next collection to run even if nothing else changed: any
 /// decrement counts as a change. (Dropping a clone of a long-lived object
