@@ -279,6 +279,7 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "safepoint",
     "ptr_dyn",
     "ptr_raw",
+    "ptr_interior",
 ];
 
 fn miri(root: &Path) -> Result<(), String> {

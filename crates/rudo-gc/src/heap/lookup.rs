@@ -20,7 +20,7 @@
 use core::ptr::NonNull;
 
 use super::chunk;
-use super::page::{PAGE_MASK, PageKind};
+use super::page::{PAGE_MASK, PageKind, PagePtr};
 use super::page_map;
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::Ordering;
@@ -64,8 +64,35 @@ impl GcBoxInfo {
 /// assert!(find_gc_box(&0_u8).is_none()); // a stack address
 /// ```
 pub fn find_gc_box(addr: *const u8) -> Option<GcBoxInfo> {
-    let addr = addr as usize;
     let _guard = chunk::lookup_guard();
+    let found = live_object(addr)?;
+    Some(GcBoxInfo {
+        start: found.object.as_ptr(),
+        size: found.size,
+        // SAFETY: `found.object` is a live object's header (the page is kept
+        // by the guard).
+        type_name: (unsafe { GcHeader::from_ptr(found.object) }
+            .vtable()
+            .type_name)(),
+    })
+}
+
+/// A live object `live_object` found.
+pub(crate) struct Found {
+    /// Its page.
+    pub(crate) page: PagePtr,
+    /// Its header, with the page's provenance.
+    pub(crate) object: NonNull<u8>,
+    /// Bytes of the object, header included.
+    pub(crate) size: usize,
+}
+
+/// The live object containing `addr` (the table of the module docs), or
+/// `None`. The caller holds `chunk::lookup_guard()`; the answer stays true
+/// only as long as no collection can run (inside a heap operation), or the
+/// object is otherwise kept alive.
+pub(crate) fn live_object(addr: *const u8) -> Option<Found> {
+    let addr = addr as usize;
     let page = page_map::lookup(addr)?;
     let offset = addr - (page.base().as_ptr() as usize);
     let kind = page.kind();
@@ -102,11 +129,6 @@ pub fn find_gc_box(addr: *const u8) -> Option<GcBoxInfo> {
     // SAFETY: the vtable belongs to this object; the slot size locates a
     // slice's length trailer.
     let size = unsafe { (vtable.object_size)(object.cast(), page.slot_size()) };
-    let info = GcBoxInfo {
-        start: object.as_ptr(),
-        size,
-        type_name: (vtable.type_name)(),
-    };
-    let start = info.start as usize;
-    (addr >= start && addr < start + size).then_some(info)
+    let start = object.as_ptr() as usize;
+    (addr >= start && addr < start + size).then_some(Found { page, object, size })
 }

@@ -6,7 +6,7 @@
 
 pub(crate) mod chunk;
 pub(crate) mod local;
-mod lookup;
+pub(crate) mod lookup;
 pub(crate) mod orphans;
 pub(crate) mod page;
 pub(crate) mod page_map;

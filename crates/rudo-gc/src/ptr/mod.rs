@@ -5,6 +5,7 @@ mod erased;
 mod gc;
 pub(crate) mod gc_box;
 pub(crate) mod header;
+mod interior;
 mod raw;
 mod traits;
 pub(crate) mod vtable;
