@@ -6,21 +6,13 @@
 //! asked to call periodically, is called once per depth and finds nothing.
 //! Fields are `RefCell`s, as in the crate's examples.
 
-use std::cell::RefCell;
+// The shared port names its pointer `Gc` and its cell `GcCell`.
+use std::cell::RefCell as GcCell;
 use std::hint::black_box;
 
-use bacon_rajan_cc::{Cc, Trace, Tracer, collect_cycles};
+use bacon_rajan_cc::{Cc as Gc, Trace, Tracer, collect_cycles};
 
 use super::{array, checksum, long_lived_depth, schedule};
-
-/// A tree node.
-#[allow(dead_code)] // `i` and `j`: the original's unused payload
-struct Node {
-    left: RefCell<Option<Cc<Node>>>,
-    right: RefCell<Option<Cc<Node>>>,
-    i: i32,
-    j: i32,
-}
 
 impl Trace for Node {
     fn trace(&self, tracer: &mut Tracer<'_>) {
@@ -29,62 +21,16 @@ impl Trace for Node {
     }
 }
 
-/// A node with no children.
-fn leaf() -> Cc<Node> {
-    Cc::new(Node {
-        left: RefCell::new(None),
-        right: RefCell::new(None),
-        i: 0,
-        j: 0,
-    })
-}
-
-/// Gives `node` a complete subtree of `depth` below it, top down.
-fn populate(depth: u32, node: &Node) {
-    if depth > 0 {
-        *node.left.borrow_mut() = Some(leaf());
-        *node.right.borrow_mut() = Some(leaf());
-        populate(depth - 1, node.left.borrow().as_deref().expect("just set"));
-        populate(depth - 1, node.right.borrow().as_deref().expect("just set"));
+super::cell_tree::cell_tree_variant! {
+    /// A tree node.
+    #[allow(dead_code)] // `i` and `j`: the original's unused payload
+    struct Node {
+        left: GcCell<Option<Gc<Node>>>,
+        right: GcCell<Option<Gc<Node>>>,
+        i: i32,
+        j: i32,
     }
-}
-
-/// A complete tree of `depth`, built bottom up.
-fn make_tree(depth: u32) -> Cc<Node> {
-    if depth == 0 {
-        leaf()
-    } else {
-        Cc::new(Node {
-            left: RefCell::new(Some(make_tree(depth - 1))),
-            right: RefCell::new(Some(make_tree(depth - 1))),
-            i: 0,
-            j: 0,
-        })
-    }
-}
-
-/// The nodes under (and including) `node`.
-fn walk(node: &Node) -> usize {
-    1 + node.left.borrow().as_deref().map_or(0, walk)
-        + node.right.borrow().as_deref().map_or(0, walk)
-}
-
-/// Runs GCBench at stretch depth `stretch`; returns its checksum.
-pub fn run(stretch: u32) -> usize {
-    drop(black_box(make_tree(stretch)));
-    let long_lived = leaf();
-    populate(long_lived_depth(stretch), &long_lived);
-    let array = Cc::new(array());
-    for (depth, iterations) in schedule(stretch) {
-        for _ in 0..iterations {
-            let temp = leaf();
-            populate(depth, &temp);
-            drop(black_box(temp));
-        }
-        for _ in 0..iterations {
-            drop(black_box(make_tree(depth)));
-        }
+    after_each_depth {
         collect_cycles();
     }
-    checksum(stretch, walk(&long_lived), &array)
 }

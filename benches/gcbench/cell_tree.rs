@@ -1,15 +1,21 @@
-//! The GCBench port shared by every collector whose pointer is `Gc<T>` with
-//! `Gc::new` and whose mutable field is a cell with `new`, `borrow` and
-//! `borrow_mut` (`rudo_gc`, the `gc` crate, rudo-gc 0.8.19, `dumpster::unsync`
-//! with `RefCell`): only the imports and the derive differ, so each of those
-//! files names them and expands this.
+//! The GCBench port shared by every collector whose pointer has `new` and
+//! whose mutable field is a cell with `new`, `borrow` and `borrow_mut`
+//! (`rudo_gc`, the `gc` crate, rudo-gc 0.8.19, `dumpster::unsync`, `Rc` and
+//! `bacon_rajan_cc` with `RefCell`): only the imports (named `Gc` and
+//! `GcCell` here), the derive, and what runs after each depth differ, so
+//! each of those files names them and expands this.
 
 /// Expands to the GCBench `run` over the `Gc` and `GcCell` in scope at the
 /// call site, for the node type given (its definition comes from the call
 /// site so that the crate's derive sees ordinary tokens): a `struct Node`
-/// with `left` and `right` cells of `Option<Gc<Node>>` and two `i32`s.
+/// with `left` and `right` cells of `Option<Gc<Node>>` and two `i32`s;
+/// optionally followed by `after_each_depth { ... }`, a block run after each
+/// depth's trees.
 macro_rules! cell_tree_variant {
     ($node:item) => {
+        $crate::gcbench::cell_tree::cell_tree_variant! { $node after_each_depth {} }
+    };
+    ($node:item after_each_depth $after:block) => {
         $node
 
         /// A node with no children.
@@ -67,6 +73,7 @@ macro_rules! cell_tree_variant {
                 for _ in 0..iterations {
                     drop(black_box(make_tree(depth)));
                 }
+                $after
             }
             checksum(stretch, walk(&long_lived), &array)
         }

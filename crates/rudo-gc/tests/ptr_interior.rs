@@ -11,6 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use rudo_gc::{Gc, Trace, Visitor, collect};
 
+mod common;
+use common::Counted;
+
 /// Bytes of a `Gc` object's header, before its value.
 const HEADER: usize = 16;
 
@@ -69,17 +72,7 @@ fn freed_objects_are_none() {
 #[test]
 fn objects_found_dead_with_their_destructor_pending_are_none() {
     static DROPS: AtomicUsize = AtomicUsize::new(0);
-    struct Counted(#[allow(dead_code)] u64);
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            DROPS.fetch_add(1, SeqCst);
-        }
-    }
-    // SAFETY: holds no `Gc`.
-    unsafe impl Trace for Counted {
-        fn trace(&self, _: &mut Visitor) {}
-    }
-    let object = Gc::new(Counted(1));
+    let object = Gc::new(Counted(1, &DROPS));
     let addr = Gc::as_ptr(&object).cast::<u8>();
     drop(object);
     // Another thread's collection finds it dead; its value waits for this

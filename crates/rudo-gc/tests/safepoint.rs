@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use rudo_gc::{Gc, GcCell, GcConfig, Trace, Visitor, collect, safepoint, set_config, stats};
 
 mod common;
-use common::garbage_pair;
+use common::{Counted, garbage_pair};
 
 /// Serialises the tests of this binary (process-wide mode and statistics).
 static LOCK: Mutex<()> = Mutex::new(());
@@ -76,19 +76,9 @@ fn a_safepoint_with_nothing_due_does_nothing() {
 fn allocation_never_drops_values_another_threads_collection_left() {
     let _lock = manual_mode(1 << 20);
     static DROPS: AtomicUsize = AtomicUsize::new(0);
-    struct Counted(#[allow(dead_code)] u64);
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            DROPS.fetch_add(1, SeqCst);
-        }
-    }
-    // SAFETY: holds no `Gc`.
-    unsafe impl Trace for Counted {
-        fn trace(&self, _: &mut Visitor) {}
-    }
     DROPS.store(0, SeqCst);
     for i in 0..100 {
-        drop(Gc::new(Counted(i)));
+        drop(Gc::new(Counted(i, &DROPS)));
     }
     // Another thread's collection finds them dead; their values are dropped
     // on this thread, their home.
@@ -203,12 +193,11 @@ fn deterministic_program() -> Vec<(usize, u64, u64)> {
     trace
 }
 
-/// The child side of `the_same_program_collects_at_the_same_safepoints`.
+/// The child side of `the_same_program_collects_at_the_same_safepoints`,
+/// which runs it (`--ignored`) in processes of its own.
 #[test]
+#[ignore = "the child process of the_same_program_collects_at_the_same_safepoints"]
 fn deterministic_program_child() {
-    if std::env::var_os("RUDO_SAFEPOINT_CHILD").is_none() {
-        return; // only in the child process
-    }
     for (safepoint, minor, major) in deterministic_program() {
         println!("safepoint {safepoint}: {minor} minor, {major} major");
     }
@@ -220,8 +209,7 @@ fn the_same_program_collects_at_the_same_safepoints() {
     let run = || {
         let out = Command::new(std::env::current_exe().expect("the test binary"))
             .args(["--exact", "deterministic_program_child", "--nocapture"])
-            .args(["--test-threads", "1"])
-            .env("RUDO_SAFEPOINT_CHILD", "1")
+            .args(["--ignored", "--test-threads", "1"])
             .output()
             .expect("the test binary runs");
         assert!(out.status.success(), "child failed: {out:?}");

@@ -102,7 +102,7 @@ fn pace_nanos(at: Instant) -> u64 {
 /// have been open long enough (`OPEN_UNTIL_NANOS`): not once the thread has
 /// allocated twice its budget since the last collection, which bounds what
 /// deferring costs in memory (then `pace` sleeps, as for other triggers).
-fn defer_budget_collection() -> bool {
+pub(crate) fn defer_budget_collection() -> bool {
     let until = OPEN_UNTIL_NANOS.load(Relaxed);
     until != 0
         && pace_nanos(Instant::now()) < until
@@ -127,9 +127,10 @@ fn defer_budget_collection() -> bool {
 /// deferred (`defer_budget_collection`) and the thread goes on allocating
 /// past its budget (up to twice its budget), so the collector's core keeps
 /// working for the program while the mutators it blocked catch up. Two threads allocating short-lived
-/// trees beside a shared one ran 25% faster than with the sleep (1.35 s ->
-/// 1.02 s, `workload two_threads gc 16`), the heap a little larger. Explicit
-/// and thread-exit collections must run now, so they sleep.
+/// trees beside a shared one ran at 0.73x-0.86x the wall time with 7% more
+/// peak RSS (`workload two_threads gc 16`; `docs/architecture.md`,
+/// "Pacing"). Explicit and thread-exit collections must run now, so they
+/// sleep.
 fn pace(state: &mut CollectorState) {
     if let Some(until) = state.open_until.take() {
         let now = Instant::now();
@@ -170,16 +171,6 @@ pub(crate) fn collection_lock() -> MutexGuard<'static, CollectorState> {
 pub(crate) fn run(trigger: Trigger) -> bool {
     if Role::Collecting.is_set() {
         return false; // from `Trace::trace`, inside this thread's collection
-    }
-    if trigger == Trigger::Budget && defer_budget_collection() {
-        // The next allocation slow path asks again (`pace`); in
-        // safepoint-only mode the next safepoint does too (`COLLECTION_DUE`
-        // is not seen by the allocation fast path, so re-requesting it is
-        // free there).
-        if !config::automatic() {
-            mutator::current(|m| m.request(mutator::COLLECTION_DUE));
-        }
-        return false;
     }
     // First drop this thread's values left by earlier collections: their
     // references are counts from outside the heap, which would keep what they

@@ -541,6 +541,8 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
 /// to the old generation by a minor collection (0 for a major one, which
 /// promotes every survivor and so resets the old generation's size).
 fn age_survivors(pages: &[PagePtr], minor: bool) -> usize {
+    // Relaxed bitmap accesses: the world is stopped, and the handshake's
+    // release orders them before any later heap operation.
     let mut promoted = 0;
     for &page in pages {
         let mut promoted_objects = 0;

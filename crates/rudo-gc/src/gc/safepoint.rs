@@ -72,6 +72,15 @@ pub fn safepoint() {
 pub(crate) fn run_requested() {
     let work = mutator::current(|m| m.take_attention()).unwrap_or(0);
     if work & (BUDGET_SPENT | COLLECTION_DUE) != 0 {
+        if collector::defer_budget_collection() {
+            // Pacing (`collector::pace`): the next allocation slow path asks
+            // again for `BUDGET_SPENT`; `COLLECTION_DUE` is put back for the
+            // next safepoint (the allocation fast path does not see it).
+            if work & COLLECTION_DUE != 0 {
+                mutator::current(|m| m.request(COLLECTION_DUE));
+            }
+            return;
+        }
         collector::run(Trigger::Budget);
     } else if work & (VALUES_PENDING | VALUES_DUE) != 0 {
         sweep::sweep_current_thread();

@@ -45,7 +45,10 @@ pub(crate) struct Mutator {
     /// `DIRTY` and `FULL_FENCE`.
     flags: AtomicU32,
     /// Work for the thread after its current operation (`BUDGET_SPENT`,
-    /// `VALUES_PENDING`).
+    /// `VALUES_PENDING`, `COLLECTION_DUE`, `VALUES_DUE`). Relaxed
+    /// throughout: a bit only asks for work; the work itself (a collection,
+    /// a sweep) synchronises through the collection lock and the heap
+    /// operations it runs, not through this word.
     attention: AtomicU32,
     /// The thread's allocation state (access rule above).
     heap: UnsafeCell<LocalHeap>,

@@ -5,6 +5,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use rudo_gc::{Gc, GcCell, Trace, Visitor, collect};
 
@@ -27,6 +28,21 @@ unsafe impl Trace for Pair {
     fn trace(&self, v: &mut Visitor) {
         self.other.trace(v);
     }
+}
+
+/// A value whose destructor counts into the given counter, on whatever thread
+/// drops it (each test passes its own `static`).
+pub(crate) struct Counted(pub(crate) u64, pub(crate) &'static AtomicUsize);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, SeqCst);
+    }
+}
+
+// SAFETY: holds no `Gc`.
+unsafe impl Trace for Counted {
+    fn trace(&self, _: &mut Visitor) {}
 }
 
 /// A `Pair` with no partner yet.
