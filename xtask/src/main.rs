@@ -267,7 +267,9 @@ fn nightly_cargo(root: &Path) -> Command {
 /// contended path turns integers into pointers (`parking_lot_core`'s
 /// `word_lock.rs`), which strict provenance rejects, so these run with
 /// permissive provenance; so does `ptr_raw`, whose FFI round trip turns a
-/// `Gc::into_raw` pointer into a `u64` and back, as C user data does.
+/// `Gc::into_raw` pointer into a `u64` and back, as C user data does, and
+/// `ptr_interior` and the `roots_*` region tests, whose words are addresses
+/// stored as integers.
 /// Everything else runs with strict provenance.
 const MIRI_THREADED_TESTS: &[&str] = &[
     "threads",
@@ -280,6 +282,8 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "ptr_dyn",
     "ptr_raw",
     "ptr_interior",
+    "roots_conservative",
+    "roots_section",
 ];
 
 fn miri(root: &Path) -> Result<(), String> {

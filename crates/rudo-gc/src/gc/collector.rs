@@ -181,15 +181,19 @@ pub(crate) fn run(trigger: Trigger) -> bool {
         .expect("destructors give the role back before they return");
     let seen = STARTED.load(Relaxed);
     let seen_major = STARTED_MAJOR.load(Relaxed);
-    let mut state = COLLECTOR.lock();
-    // A collection started after the request and finished while we waited
-    // for the lock: it found everything this one would.
-    let superseded = match trigger {
-        Trigger::Budget | Trigger::ExplicitMinor => STARTED.load(Relaxed) != seen,
-        Trigger::Explicit | Trigger::ThreadExit => STARTED_MAJOR.load(Relaxed) != seen_major,
-    };
-    let ran = !superseded && collect_locked(&mut state, trigger);
-    drop(state);
+    // Inside a mutator section the thread is at a safepoint while it waits
+    // for the lock and collects: it would otherwise wait for itself, and a
+    // collector holding the lock would wait for it.
+    let ran = mutator::section::while_suspended(|| {
+        let mut state = COLLECTOR.lock();
+        // A collection started after the request and finished while we
+        // waited for the lock: it found everything this one would.
+        let superseded = match trigger {
+            Trigger::Budget | Trigger::ExplicitMinor => STARTED.load(Relaxed) != seen,
+            Trigger::Explicit | Trigger::ThreadExit => STARTED_MAJOR.load(Relaxed) != seen_major,
+        };
+        !superseded && collect_locked(&mut state, trigger)
+    });
     // Destructors run without the role: their allocations keep the budget
     // working (a destructor that makes garbage in a loop is collected).
     drop(collecting);
@@ -212,6 +216,11 @@ impl StoppedWorld {
         // operation (handshake), so the snapshot is complete.
         *mutators = mutator::registered();
         for m in mutators.iter() {
+            // A thread in a mutator section comes out at its next
+            // safepoint, which this bit makes take its slow path.
+            if WORLD.sees_section(&m.flag) {
+                m.request(mutator::SECTION_YIELD);
+            }
             WORLD.wait_idle(&m.flag);
         }
         StoppedWorld { _tracing: tracing }

@@ -61,11 +61,11 @@ use std::time::Instant;
 use super::parallel;
 use super::stats;
 use super::sweep::{self, Reclaimed};
-use crate::heap::chunk;
 use crate::heap::local::LocalHeap;
 use crate::heap::orphans::Orphans;
 use crate::heap::page::{PageFlag, PageKind, PagePtr};
 use crate::heap::tcb::Areas;
+use crate::heap::{chunk, lookup};
 use crate::mutator::{Mutator, Role, VALUES_PENDING};
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
@@ -212,7 +212,7 @@ pub(crate) fn collect(
     phases.subtract = started.elapsed();
 
     let mark_start = Instant::now();
-    mark(scratch, &pages, areas, epoch, minor);
+    mark(scratch, &pages, mutators, areas, epoch, minor);
     phases.mark = mark_start.elapsed();
 
     let fix_start = Instant::now();
@@ -384,7 +384,14 @@ unsafe fn subtract_pages(visitor: &mut Visitor, pages: &[PagePtr], strong: Snaps
 
 /// Steps 2 and 3. Whether an object is traceable is checked when it is
 /// popped, where its header is loaded anyway.
-fn mark(scratch: &mut Scratch, pages: &[PagePtr], areas: &Areas, epoch: u64, minor: bool) {
+fn mark(
+    scratch: &mut Scratch,
+    pages: &[PagePtr],
+    mutators: &[Arc<Mutator>],
+    areas: &Areas,
+    epoch: u64,
+    minor: bool,
+) {
     for &page in pages {
         let base = page.scratch_base();
         for w in 0..page.bitmap_words() {
@@ -413,6 +420,19 @@ fn mark(scratch: &mut Scratch, pages: &[PagePtr], areas: &Areas, epoch: u64, min
     // SAFETY: the world is stopped and the collection lock held (caller
     // contract of `collect`).
     unsafe { areas.for_each(|handles| handles.for_each_root(&mut root)) };
+    // So are the objects conservative regions point into (`roots::region`
+    // invariant 3). The lookup guard keeps every page the words name
+    // allocated while they are looked up.
+    let _lookup = chunk::lookup_guard();
+    for m in mutators {
+        for region in m.regions.lock().iter() {
+            region.for_each_word(|word| {
+                if let Some(found) = lookup::live_object(word as *const u8) {
+                    root(found.object.cast());
+                }
+            });
+        }
+    }
     // SAFETY: the scratch buffers are borrowed for this block only.
     let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
     visitor.set_dropping_edges(scratch.dropping_edges);

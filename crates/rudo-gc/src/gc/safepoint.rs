@@ -13,7 +13,9 @@
 
 use crate::gc::collector::{self, Trigger};
 use crate::gc::sweep;
-use crate::mutator::{self, BUDGET_SPENT, COLLECTION_DUE, VALUES_DUE, VALUES_PENDING};
+use crate::mutator::{
+    self, BUDGET_SPENT, COLLECTION_DUE, SECTION_YIELD, VALUES_DUE, VALUES_PENDING,
+};
 
 /// Runs the collection that is due on this thread, if one is, and drops the
 /// thread's pending dead values; otherwise does nothing, cheaply (one
@@ -71,6 +73,10 @@ pub fn safepoint() {
 #[inline(never)]
 pub(crate) fn run_requested() {
     let work = mutator::current(|m| m.take_attention()).unwrap_or(0);
+    if work & SECTION_YIELD != 0 {
+        // A collector waits for this thread's mutator section.
+        mutator::section::yield_to_collector();
+    }
     if work & (BUDGET_SPENT | COLLECTION_DUE) != 0 {
         if collector::defer_budget_collection() {
             // Pacing (`collector::pace`): the next allocation slow path asks
@@ -78,6 +84,12 @@ pub(crate) fn run_requested() {
             // next safepoint (the allocation fast path does not see it).
             if work & COLLECTION_DUE != 0 {
                 mutator::current(|m| m.request(COLLECTION_DUE));
+            }
+            // The values taken with the request are dropped now, as the
+            // collection would have (it sweeps first), not one collection
+            // later.
+            if work & (VALUES_PENDING | VALUES_DUE) != 0 {
+                sweep::sweep_current_thread();
             }
             return;
         }

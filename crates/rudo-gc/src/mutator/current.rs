@@ -93,6 +93,13 @@ impl Drop for Record {
                 TEARDOWN_DIRTY.store(true, Relaxed);
             }
         });
+        // A section still held (in a late thread-local, or leaked) ends
+        // here (`section` rule 3): no collector may wait for this thread
+        // any more, and its regions are no longer roots.
+        if WORLD.in_section(&record.flag) {
+            WORLD.exit_section(&record.flag);
+        }
+        record.regions.lock().clear();
         // Only now, outside the operation: a collector stopping the world
         // must either see the operation's flag (the record is still
         // registered) or the orphaned pages (the `loom` model
@@ -261,9 +268,20 @@ fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) ->
             }
             return f(None);
         }
-        WORLD.wait();
         // SAFETY: as in `current`.
         let m = unsafe { &*m };
+        if WORLD.in_section(&m.flag) {
+            // A collector is stopping the world and waits for this thread's
+            // section: enter without waiting for it (`handshake`, "Mutator
+            // sections").
+            WORLD.enter_in_section(&m.flag);
+            let _guard = OpGuard(m);
+            if dirty {
+                m.mark_dirty();
+            }
+            return f(Some(m));
+        }
+        WORLD.wait();
         if WORLD.try_enter(&m.flag, m.light_fence()) {
             let _guard = OpGuard(m);
             if dirty {

@@ -35,12 +35,25 @@
 //! it waits (operations take only internal locks the collector takes after
 //! the wait, never user locks), so the collector's wait is bounded by the
 //! length of one operation per thread.
+//!
+//! **Mutator sections** (`roots::MutatorSection`) are a second, long
+//! operation: `in_section` is entered and left with the same protocol as
+//! `in_op` (same fences, same Dekker pair), and the collector waits for both
+//! flags. While `in_section` is set, the thread's own operations cannot
+//! find the world stopped (a collector waits for the section), so when
+//! `try_enter` fails because a collector is stopping the world they enter
+//! anyway ([`enter_in_section`](World::enter_in_section)) instead of waiting
+//! for a collector that waits for them. The collector's wait is then bounded
+//! by the thread's next safepoint, not by one operation: that is the cost a
+//! section documents.
 
 use crate::sync::{AtomicBool, Gate, Ordering, backoff, barrier};
 
 /// A mutator's half of the handshake: whether it is inside a heap operation.
 pub(crate) struct OpFlag {
     in_op: AtomicBool,
+    /// Inside a mutator section (module docs); only its thread writes it.
+    in_section: AtomicBool,
 }
 
 impl OpFlag {
@@ -49,6 +62,7 @@ impl OpFlag {
     pub(crate) const fn new() -> OpFlag {
         OpFlag {
             in_op: AtomicBool::new(false),
+            in_section: AtomicBool::new(false),
         }
     }
 
@@ -57,6 +71,7 @@ impl OpFlag {
     pub(crate) fn new() -> OpFlag {
         OpFlag {
             in_op: AtomicBool::new(false),
+            in_section: AtomicBool::new(false),
         }
     }
 }
@@ -101,15 +116,67 @@ impl World {
             !flag.in_op.load(Ordering::Relaxed),
             "rudo-gc: heap operations do not nest"
         );
-        flag.in_op.store(true, Ordering::Relaxed);
+        self.try_raise(&flag.in_op, light)
+    }
+
+    /// The mutator's half of the Dekker pair, on `in_op` or `in_section`:
+    /// raise the flag, fence, back out if a collector is stopping the world.
+    #[inline(always)]
+    fn try_raise(&self, raised: &AtomicBool, light: bool) -> bool {
+        raised.store(true, Ordering::Relaxed);
         barrier::mutator_fence(light);
         // Ordering: Acquire pairs with the Release in `release`: the
         // operation sees everything the last collection wrote.
         if self.collecting.load(Ordering::Acquire) {
-            flag.in_op.store(false, Ordering::Relaxed);
+            raised.store(false, Ordering::Relaxed);
             return false;
         }
         true
+    }
+
+    /// Enters a heap operation while the thread is inside a section
+    /// (`in_section` set by [`try_enter_section`](World::try_enter_section)
+    /// and not left since), without looking at `collecting`: no collector
+    /// can have stopped the world, since it waits for the section.
+    #[inline]
+    pub(crate) fn enter_in_section(&self, flag: &OpFlag) {
+        debug_assert!(
+            flag.in_section.load(Ordering::Relaxed),
+            "rudo-gc: enter_in_section outside a section"
+        );
+        flag.in_op.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the calling thread, owner of `flag`, is inside a section
+    /// (only the owner writes the flag, so Relaxed reads its own value).
+    #[inline]
+    pub(crate) fn in_section(&self, flag: &OpFlag) -> bool {
+        flag.in_section.load(Ordering::Relaxed)
+    }
+
+    /// Tries to enter a mutator section: the protocol of
+    /// [`try_enter`](World::try_enter), on the section flag. False if a
+    /// collection is stopping or has stopped the world (wait, then retry).
+    pub(crate) fn try_enter_section(&self, flag: &OpFlag, light: bool) -> bool {
+        debug_assert!(
+            !flag.in_op.load(Ordering::Relaxed) && !flag.in_section.load(Ordering::Relaxed),
+            "rudo-gc: a section is entered outside operations and sections"
+        );
+        self.try_raise(&flag.in_section, light)
+    }
+
+    /// Leaves a mutator section.
+    pub(crate) fn exit_section(&self, flag: &OpFlag) {
+        // Ordering: Release pairs with the Acquire in `wait_idle`: the
+        // collector sees every store the section made (its regions' words).
+        flag.in_section.store(false, Ordering::Release);
+    }
+
+    /// Whether `flag`'s mutator is inside a section (collector side, after
+    /// `begin_stop`: Acquire, as in `wait_idle`).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn sees_section(&self, flag: &OpFlag) -> bool {
+        flag.in_section.load(Ordering::Acquire)
     }
 
     /// Leaves a heap operation.
@@ -150,11 +217,12 @@ impl World {
         barrier::collector_fence();
     }
 
-    /// Waits until `flag`'s mutator is outside any operation.
+    /// Waits until `flag`'s mutator is outside any operation and section.
     pub(crate) fn wait_idle(&self, flag: &OpFlag) {
         let mut round = 0;
-        // Ordering: Acquire pairs with the Release in `exit`.
-        while flag.in_op.load(Ordering::Acquire) {
+        // Ordering: Acquire pairs with the Release in `exit` and
+        // `exit_section`.
+        while flag.in_op.load(Ordering::Acquire) || flag.in_section.load(Ordering::Acquire) {
             backoff(&mut round);
         }
     }

@@ -108,6 +108,73 @@ fn mutator_drops_upgrades_and_borrows_against_a_collector() {
     });
 }
 
+/// Enters a mutator section of `flag` (the loop of `section::enter`).
+fn enter_section(world: &World, flag: &OpFlag) {
+    while !world.try_enter_section(flag, false) {
+        world.wait();
+    }
+}
+
+/// A heap operation inside a section (`mutator::op` and its slow path):
+/// when a collector is stopping the world, it enters anyway.
+fn op_in_section<R>(world: &World, flag: &OpFlag, f: impl FnOnce() -> R) -> R {
+    if !world.try_enter(flag, false) {
+        assert!(world.in_section(flag));
+        world.enter_in_section(flag);
+    }
+    let r = f();
+    world.exit(flag);
+    r
+}
+
+#[test]
+fn a_section_keeps_what_its_words_point_to_until_it_clears_them() {
+    loom::model(|| {
+        let world = Arc::new(World::new());
+        let object = Arc::new(Object::new());
+        // A conservative region of one word: 1 while it holds the object.
+        let word = Arc::new(AtomicUsize::new(0));
+        let flag = Arc::new(OpFlag::new());
+        let mutator = {
+            let (world, object, word, flag) =
+                (world.clone(), object.clone(), word.clone(), flag.clone());
+            thread::spawn(move || {
+                enter_section(&world, &flag);
+                // Push the raw word (a plain store), drop the count.
+                word.store(1, Relaxed);
+                op_in_section(&world, &flag, || object.strong.fetch_sub(1, Relaxed));
+                let dead = op_in_section(&world, &flag, || object.dead.with(|d| unsafe { *d }));
+                assert!(!dead, "collected between safepoints of a section");
+                // A safepoint (`section::yield_to_collector`): a waiting
+                // collection runs here and must see the word.
+                world.exit_section(&flag);
+                enter_section(&world, &flag);
+                let dead = op_in_section(&world, &flag, || object.dead.with(|d| unsafe { *d }));
+                assert!(!dead, "the word did not keep the object alive");
+                // Pop the word and leave.
+                word.store(0, Relaxed);
+                world.exit_section(&flag);
+            })
+        };
+        // The collector: dead iff no count and no word points at it.
+        collect(&world, &[&flag], || {
+            if object.strong.load(Relaxed) == 0 && word.load(Relaxed) == 0 {
+                object.dead.with_mut(|d| unsafe { *d = true });
+            }
+        });
+        mutator.join().unwrap();
+        collect(&world, &[&flag], || {
+            if object.strong.load(Relaxed) == 0 && word.load(Relaxed) == 0 {
+                object.dead.with_mut(|d| unsafe { *d = true });
+            }
+        });
+        assert!(
+            object.dead.with(|d| unsafe { *d }),
+            "no word and no count: dead"
+        );
+    });
+}
+
 #[test]
 fn two_threads_request_a_collection_at_once() {
     loom::model(|| {

@@ -8,6 +8,8 @@
 //! - `current`: the calling thread's record (created on its first heap
 //!   operation, removed by a thread-local destructor), and the entry points
 //!   [`op`] and [`heap_op`] that bracket every heap operation.
+//! - [`section`]: mutator sections (the thread's long operation for
+//!   conservative regions).
 //!
 //! Under `cfg(loom)` only the handshake is built, with the models.
 
@@ -19,6 +21,8 @@ mod loom_models;
 mod current;
 #[cfg(not(loom))]
 mod record;
+#[cfg(not(loom))]
+pub(crate) mod section;
 
 #[cfg(not(loom))]
 pub(crate) use current::{
@@ -26,7 +30,9 @@ pub(crate) use current::{
     op, registered, release, take_teardown_dirty,
 };
 #[cfg(not(loom))]
-pub(crate) use record::{BUDGET_SPENT, COLLECTION_DUE, Mutator, VALUES_DUE, VALUES_PENDING};
+pub(crate) use record::{
+    BUDGET_SPENT, COLLECTION_DUE, Mutator, SECTION_YIELD, VALUES_DUE, VALUES_PENDING,
+};
 
 /// The process's one world: the flag a collector raises and mutators check.
 #[cfg(not(loom))]

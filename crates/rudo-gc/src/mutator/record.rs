@@ -17,6 +17,7 @@ use super::handshake::OpFlag;
 use crate::heap::ThreadControlBlock;
 use crate::heap::local::LocalHeap;
 use crate::heap::page::PagePtr;
+use crate::roots::RegionEntry;
 use crate::sync::raw::{AtomicU32, Ordering::Relaxed};
 
 /// `attention` bit: this thread spent its young allocation budget.
@@ -30,6 +31,10 @@ pub(crate) const COLLECTION_DUE: u32 = 4;
 /// `attention` bit, safepoint-only mode: dead values wait for the thread's
 /// next `safepoint()` (or `sweep_pending()`); not seen by `needs_attention`.
 pub(crate) const VALUES_DUE: u32 = 8;
+/// `attention` bit: a collector is waiting for this thread to leave its
+/// mutator section; its next `safepoint()` yields. Not seen by
+/// `needs_attention`.
+pub(crate) const SECTION_YIELD: u32 = 16;
 /// The bits allocation acts on.
 const ALLOCATION_WORK: u32 = BUDGET_SPENT | VALUES_PENDING;
 /// `flags` bit: a count was decremented or a root released since the last
@@ -56,6 +61,12 @@ pub(crate) struct Mutator {
     pending: UnsafeCell<Vec<PagePtr>>,
     /// The thread's handle slots.
     tcb: Arc<ThreadControlBlock>,
+    /// The conservative regions the thread registered (`roots::region`).
+    /// A lock, not the access rule: the thread registers and unregisters
+    /// them outside heap operations too (a guard dropped during the exit
+    /// collection's sweep); the collector locks it while the world is
+    /// stopped, and no holder waits for a collector.
+    pub(crate) regions: parking_lot::Mutex<Vec<RegionEntry>>,
     /// Heap id: the `owner` of this thread's pages.
     id: usize,
 }
@@ -77,6 +88,7 @@ impl Mutator {
             heap: UnsafeCell::new(LocalHeap::new(id)),
             pending: UnsafeCell::new(Vec::new()),
             tcb: ThreadControlBlock::new_registered(),
+            regions: parking_lot::Mutex::new(Vec::new()),
             id,
         }
     }

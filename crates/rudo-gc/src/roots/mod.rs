@@ -1,5 +1,11 @@
 //! Explicit roots for embedders: values kept alive by an 8-byte ticket
-//! instead of a `Gc` the holder keeps.
+//! instead of a `Gc` the holder keeps, and raw words scanned conservatively.
+//!
+//! - [`RootTable`] / [`RootTicket`]: counted roots behind generation-checked
+//!   tickets (below).
+//! - [`MutatorSection`] / [`ConservativeRegion`]: words (an interpreter's
+//!   value stack of raw addresses, an FFI buffer) that keep alive whatever
+//!   they point into, written with plain stores between safepoints.
 //!
 //! A [`RootTable`] pins values (a `Gc<T>`, an interpreter's `Value` enum,
 //! anything [`Trace`](crate::Trace)) and hands back a [`RootTicket`]: `Copy`,
@@ -38,6 +44,10 @@
 // Under `cfg(loom)` only the shard protocol and its models are built.
 #[cfg(all(test, loom))]
 mod loom_models;
+#[cfg(not(loom))]
+mod region;
+#[cfg(not(loom))]
+mod section;
 #[cfg_attr(loom, allow(dead_code))]
 mod shard;
 #[cfg(not(loom))]
@@ -45,6 +55,12 @@ mod table;
 #[cfg_attr(loom, allow(dead_code, unreachable_pub))]
 mod ticket;
 
+#[cfg(not(loom))]
+pub use region::ConservativeRegion;
+#[cfg(not(loom))]
+pub(crate) use region::RegionEntry;
+#[cfg(not(loom))]
+pub use section::MutatorSection;
 #[cfg(not(loom))]
 pub use table::RootTable;
 #[cfg(not(loom))]
