@@ -22,7 +22,8 @@ commands:
   doc      build docs with -D warnings
   test     unit, integration, doc and compile-fail tests (the core's also
            in release builds)
-  examples run every example once (the service for a second, with both stores)
+  examples run every example once (the service for a second, with both stores;
+           the VM's programs on every stack flavour)
   miri     the core's and the adapter's tests under Miri (installs nightly miri
            if missing)
   loom     the thread-protocol models under loom, exhaustively up to
@@ -191,12 +192,29 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("tokio_root_guard", &[]),
 ];
 
+/// The example VM's programs, each on every stack flavour, kept short.
+const VM_RUNS: &[&[&str]] = &[
+    &["fib", "18"],
+    &["binary-trees", "8"],
+    &["counters", "500"],
+    &["churn", "5000"],
+];
+
 fn examples(root: &Path) -> Result<(), String> {
     for (name, args) in EXAMPLES {
         let mut c = cargo(root);
         c.args(["run", "--quiet", "-p", "examples", "--example", name, "--"]);
         c.args(*args);
         run(c)?;
+    }
+    for args in VM_RUNS {
+        for flavour in ["counted", "conservative", "rc"] {
+            let mut c = cargo(root);
+            c.args(["run", "--quiet", "-p", "rudo-vm", "--"]);
+            c.args(*args);
+            c.args(["--stack", flavour]);
+            run(c)?;
+        }
     }
     Ok(())
 }

@@ -35,6 +35,9 @@ pub enum VmError {
     Overflow,
     /// Calls nested deeper than the stack holds.
     StackOverflow,
+    /// A call with fewer values on the frame's stack than a callee and its
+    /// arguments (malformed bytecode).
+    StackUnderflow,
     /// A native function index the VM does not have.
     UnknownNative(u16),
     /// A host handle that names no pinned value (unpinned, forged, or of
@@ -60,6 +63,9 @@ impl fmt::Display for VmError {
             }
             VmError::Overflow => f.write_str("integer overflow (the VM's integers are 62-bit)"),
             VmError::StackOverflow => f.write_str("stack overflow: calls nest too deeply"),
+            VmError::StackUnderflow => {
+                f.write_str("stack underflow: a call without its callee and arguments")
+            }
             VmError::UnknownNative(i) => write!(f, "no native function {i}"),
             VmError::StaleTicket(bits) => {
                 write!(f, "host handle {bits:#x} names no pinned value")

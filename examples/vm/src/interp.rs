@@ -51,6 +51,12 @@ impl<H: Heap> core::fmt::Debug for Vm<H> {
     }
 }
 
+/// Slots of `frame` below its temporaries: arguments and locals.
+fn frame_locals(program: &Program, frame: Frame) -> u16 {
+    let f = &program.functions[frame.func];
+    u16::from(f.arity) + f.locals
+}
+
 fn checked(i: i64) -> Result<i64, VmError> {
     if (INT_MIN..=INT_MAX).contains(&i) {
         Ok(i)
@@ -176,6 +182,15 @@ impl<H: Heap> Vm<H> {
                 Op::Call(args) => {
                     *frames.last_mut().expect("running") = frame;
                     self.safepoint(stack);
+                    // The callee and arguments must be this frame's.
+                    if stack.len()
+                        < frame.base
+                            + usize::from(frame_locals(&program, frame))
+                            + 1
+                            + args as usize
+                    {
+                        return Err(VmError::StackUnderflow);
+                    }
                     self.enter(stack, &mut frames, args, stack.len() - args as usize)?;
                     frame = *frames.last().expect("entered");
                     code = &program.functions[frame.func].code[..];
