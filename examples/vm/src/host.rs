@@ -8,7 +8,7 @@ use crate::error::VmError;
 use crate::heap::Heap;
 use crate::value::Value;
 
-/// A native function: arguments as tickets of [`Host::roots`], which stay
+/// A native function: arguments as tickets of the host's root table, which stay
 /// pinned for the call; returns the call's result.
 pub type Native<H> = fn(&mut Host<H>, &[RootTicket]) -> Result<Value<H>, VmError>;
 

@@ -9,7 +9,7 @@
 //! Two stack flavours behind one trait ([`Stack`]): a `Vec` of counted
 //! values ([`CountedStack`]), and raw tagged words in a
 //! [`ConservativeRegion`](rudo_gc::roots::ConservativeRegion) under a
-//! [`MutatorSection`](rudo_gc::roots::MutatorSection)
+//! [`MutatorSection`]
 //! ([`ConservativeStack`]), where pushes, pops, locals and returns move
 //! words with no count traffic. The same interpreter also runs on `Rc`
 //! ([`RcHeap`]), the baseline that leaks cycles.
