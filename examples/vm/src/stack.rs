@@ -222,7 +222,12 @@ impl<'a> ConservativeStack<'a> {
     #[inline]
     fn pop_word(&mut self) -> usize {
         self.sp -= 1;
-        self.words[self.sp].swap(0, Relaxed)
+        // A load and a store, not a `swap`: only this thread writes the
+        // words while its section runs, and a `swap` is a locked
+        // read-modify-write.
+        let word = self.words[self.sp].load(Relaxed);
+        self.words[self.sp].store(0, Relaxed);
+        word
     }
 
     /// A view of `word`.
