@@ -67,10 +67,13 @@ fn allocation_inside_a_section_collects_as_at_a_safepoint() {
     let kept = Gc::new(Counted(1, &DROPS));
     words[0].store(Gc::as_ptr(&kept) as usize, Relaxed);
     drop(kept);
+    let config = rudo_gc::config();
+    rudo_gc::set_config(config.young_budget_bytes(16 << 10));
     let before = rudo_gc::stats().collections;
-    for i in 0..if cfg!(miri) { 2_000 } else { 200_000 } {
+    for i in 0..if cfg!(miri) { 2_000 } else { 20_000 } {
         drop(Gc::new([i as u64; 4])); // spends the budget: collections run
     }
+    rudo_gc::set_config(config);
     assert!(
         rudo_gc::stats().collections > before,
         "the budget collected"

@@ -7,10 +7,11 @@
 //!    until its guard unregisters it (the safe form borrows the words for
 //!    the guard's lifetime; the raw form makes it the caller's contract).
 //! 2. The collector reads the words only while the world is stopped, with
-//!    Relaxed atomic loads. The registering thread is then outside its
-//!    section (at a safepoint, or collecting itself) and not running, so
-//!    its plain stores never race with those loads; other writers must use
-//!    atomics (the safe form's `AtomicUsize` makes that the only way).
+//!    Relaxed atomic loads for `&[AtomicUsize]` regions (any thread may store
+//!    to those), plain loads for raw ones. The registering thread is then
+//!    outside its section (at a safepoint, or collecting itself) and not
+//!    running, so its plain stores never race with them; a raw region's
+//!    contract allows no other writer.
 //! 3. A word keeps an object alive iff `heap::lookup::live_object` finds it:
 //!    any byte of a live object, aligned or not; integers, free slots,
 //!    pending objects and addresses outside the heap are ignored, so a stale
@@ -32,8 +33,14 @@ pub(crate) struct RegionEntry {
     /// Unique per thread: the guard finds its own entry by it, so the same
     /// words registered twice are two entries.
     id: u64,
-    words: NonNull<AtomicUsize>,
+    words: NonNull<usize>,
     len: usize,
+    /// Registered as `&[AtomicUsize]`: other threads may store to the
+    /// words at any time, so they are read atomically. Otherwise (an FFI
+    /// buffer) every write happens while its thread holds the section, so
+    /// never during a collection, and the words are read plainly (the
+    /// pointer may only grant reads).
+    atomic: bool,
 }
 
 // SAFETY: the entry only names memory; the collector reads it under
@@ -45,11 +52,20 @@ impl RegionEntry {
     /// world stopped).
     pub(crate) fn for_each_word(&self, mut f: impl FnMut(usize)) {
         for i in 0..self.len {
-            // SAFETY: in bounds, valid until unregistered (invariant 1);
-            // `AtomicUsize` has `usize`'s layout, and the pointer is aligned
-            // (checked at registration).
-            let word = unsafe { &*self.words.as_ptr().add(i) };
-            f(word.load(Relaxed));
+            // SAFETY: in bounds of a region valid for reads until it is
+            // unregistered (invariant 1); aligned (checked at registration).
+            let at = unsafe { self.words.as_ptr().add(i) };
+            let word = if self.atomic {
+                // SAFETY: as above; registered from `&[AtomicUsize]`, which
+                // has `usize`'s layout.
+                unsafe { &*at.cast::<AtomicUsize>() }.load(Relaxed)
+            } else {
+                // SAFETY: as above; no write can happen meanwhile (the
+                // `register_raw` contract: writes only while the thread
+                // holds its section, which it does not during a collection).
+                unsafe { at.read() }
+            };
+            f(word);
         }
     }
 }
@@ -104,9 +120,8 @@ impl<'a> ConservativeRegion<'a> {
     /// Registers `words` until the returned guard is dropped.
     #[must_use = "the region is unregistered when this value is dropped"]
     pub fn register(section: &'a MutatorSection, words: &'a [AtomicUsize]) -> Self {
-        // SAFETY: the borrow keeps the words valid (and only writable
-        // atomically) for the guard's lifetime.
-        unsafe { Self::register_raw(section, words.as_ptr().cast(), words.len()) }
+        let ptr = NonNull::from(words).cast::<usize>();
+        Self::register_entry(ptr, words.len(), true)
     }
 
     /// Registers `len` words at `ptr` (an FFI buffer) until the returned
@@ -115,10 +130,13 @@ impl<'a> ConservativeRegion<'a> {
     /// # Safety
     ///
     /// Until the guard is dropped: the `len` words at `ptr` must stay
-    /// allocated and readable, and every write to them must be either an
-    /// atomic operation or a plain store by the calling thread while it
-    /// holds `section` (never during another thread's collection, which
-    /// runs only while this thread is at a safepoint).
+    /// allocated and readable through `ptr` (in Rust terms: later writes
+    /// must not invalidate it, so derive them from the same raw pointer),
+    /// and every write to them must be made by the calling thread while it
+    /// holds a section (never during a collection, which runs only while
+    /// this thread is at a safepoint or collecting itself). Words other
+    /// threads write must be registered with [`register`](Self::register)
+    /// as atomics instead.
     ///
     /// # Panics
     ///
@@ -141,10 +159,20 @@ impl<'a> ConservativeRegion<'a> {
                  ({} bytes); register the aligned words that hold addresses",
                 align_of::<usize>()
             );
-            words.cast::<AtomicUsize>()
+            words
         };
+        Self::register_entry(words, len, false)
+    }
+
+    /// Adds the entry to the calling thread's record.
+    fn register_entry(words: NonNull<usize>, len: usize, atomic: bool) -> Self {
         let id = next_id();
-        let entry = RegionEntry { id, words, len };
+        let entry = RegionEntry {
+            id,
+            words,
+            len,
+            atomic,
+        };
         let pushed = mutator::current(|m| m.regions.lock().push(entry));
         assert!(
             pushed.is_some(),
