@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod fuzz;
 mod peers;
 mod process;
 mod svg;
@@ -16,7 +17,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci       everything CI runs: fmt, clippy, doc, test, examples, loom (bounded), miri
+  ci       everything CI runs: fmt, clippy, doc, test, examples, loom (bounded), miri,
+           fuzz (60 s per target)
   fmt      check formatting (cargo fmt --check)
   clippy   clippy on all targets with -D warnings
   doc      build docs with -D warnings
@@ -34,6 +36,9 @@ commands:
            Rc and the published collectors, interleaved, medians of N (5);
            writes docs/benchmarks/peers.md and an SVG per workload
            (--quick: tiny sizes, output in target/peers; long otherwise)
+  fuzz [--seconds N] [--only TARGET]
+           the libFuzzer targets of fuzz/ for N seconds each (default 60;
+           installs nightly and cargo-fuzz if missing)
   soak     the multi-threaded tests again and again, debug and release
            (SOAK_ROUNDS rounds, default 200; long; not part of ci)
 ";
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
             ("examples", examples),
             ("loom", loom_ci),
             ("miri", miri),
+            ("fuzz", fuzz_ci),
         ],
         Some("fmt") => vec![("fmt", fmt)],
         Some("clippy") => vec![("clippy", clippy)],
@@ -76,6 +82,20 @@ fn main() -> ExitCode {
         }
         Some("bench") => vec![("bench", bench)],
         Some("soak") => vec![("soak", soak)],
+        Some("fuzz") => {
+            let started = Instant::now();
+            eprintln!("\n==> xtask fuzz");
+            return match fuzz::fuzz(&root, &args[1..]) {
+                Ok(()) => {
+                    eprintln!("==> xtask fuzz: ok ({:.0?})", started.elapsed());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("\nxtask fuzz FAILED: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -117,7 +137,7 @@ fn cargo(root: &Path) -> Command {
     c
 }
 
-fn run(mut cmd: Command) -> Result<(), String> {
+pub(crate) fn run(mut cmd: Command) -> Result<(), String> {
     eprintln!("    $ {cmd:?}");
     let status = cmd
         .status()
@@ -219,8 +239,13 @@ fn examples(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// CI's fuzzing: every target for a minute.
+fn fuzz_ci(root: &Path) -> Result<(), String> {
+    fuzz::fuzz(root, &[])
+}
+
 /// The nightly toolchain Miri runs on.
-const NIGHTLY: &str = "nightly";
+pub(crate) const NIGHTLY: &str = "nightly";
 
 fn ensure_miri(root: &Path) -> Result<(), String> {
     let has_miri = Command::new("rustup")
@@ -273,7 +298,7 @@ fn ensure_miri(root: &Path) -> Result<(), String> {
 /// `cargo` of the nightly toolchain. Through `rustup run`, not `cargo
 /// +nightly`: the `cargo` this program was started by (`$CARGO`) is the
 /// pinned toolchain's own binary, which does not understand `+toolchain`.
-fn nightly_cargo(root: &Path) -> Command {
+pub(crate) fn nightly_cargo(root: &Path) -> Command {
     let mut c = Command::new("rustup");
     c.current_dir(root);
     c.args(["run", NIGHTLY, "cargo"]);

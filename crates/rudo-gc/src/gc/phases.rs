@@ -399,9 +399,18 @@ fn mark(
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if scratch.strong[base + index] > scratch.internal[base + index] {
+                let (strong, internal) =
+                    (scratch.strong[base + index], scratch.internal[base + index]);
+                if strong > internal {
                     page.test_and_mark(index);
                     scratch.worklist.push(page.slot(index).cast());
+                } else if internal > strong {
+                    // Every internal reference is a `Gc` some object of S
+                    // owns, and so one of the strong counts: more can only
+                    // come from a `Trace` impl that visits a `Gc` twice.
+                    // Nothing was changed yet but scratch state, so the
+                    // collection is abandoned (as for a panic in `trace`).
+                    over_visit_panic(page, index, strong, internal);
                 }
             }
         }
@@ -450,6 +459,25 @@ fn mark(
         }
     }
     scratch.dropping_edges = visitor.dropping_edges();
+}
+
+/// The answer to a `Trace` impl caught visiting a `Gc` more often than its
+/// value owns it (`mark`): the case where the extra visits exceed the
+/// target's strong count. (Fewer extra visits cannot be told from correct
+/// ones; they are undefined behaviour by `Trace`'s contract.)
+#[cold]
+#[inline(never)]
+fn over_visit_panic(page: PagePtr, index: usize, strong: u32, internal: u32) -> ! {
+    // SAFETY: an allocated object of S (its bit was just read).
+    let type_name = (unsafe { GcHeader::from_ptr(page.slot(index)) }
+        .vtable()
+        .type_name)();
+    panic!(
+        "rudo-gc: a `Trace` impl visited a `Gc<{type_name}>` more often than it owns one: the \
+         object has {strong} strong references but was visited {internal} times from inside \
+         the heap. `Trace::trace` must visit each `Gc` a value owns at most once; use \
+         #[derive(Trace)]. The collection was abandoned; nothing was freed"
+    )
 }
 
 /// Step 4. Leaves the dead bits in the mark bitmaps; returns the number of

@@ -120,6 +120,8 @@ impl<'a> ConservativeRegion<'a> {
     /// Registers `words` until the returned guard is dropped.
     #[must_use = "the region is unregistered when this value is dropped"]
     pub fn register(section: &'a MutatorSection, words: &'a [AtomicUsize]) -> Self {
+        // The borrow of the section is what matters: the region ends first.
+        let _ = section;
         let ptr = NonNull::from(words).cast::<usize>();
         Self::register_entry(ptr, words.len(), true)
     }
