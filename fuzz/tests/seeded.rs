@@ -20,12 +20,6 @@ fn seeded_programs_agree_with_the_model() {
 }
 
 #[test]
-fn seeded_programs_are_long_and_collect() {
-    let ops = program(1, 2_048);
-    let collects = ops
-        .iter()
-        .filter(|o| matches!(o, Op::Collect | Op::CollectMinor))
-        .count();
-    eprintln!("{} ops, {collects} collections", ops.len());
-    assert!(ops.len() > 100);
+fn seeded_programs_are_long() {
+    assert!(program(1, 2_048).len() > 100);
 }

@@ -67,35 +67,11 @@ fn main() -> ExitCode {
         Some("miri") => vec![("miri", miri)],
         Some("loom") => vec![("loom", loom)],
         Some("bench") if args.get(1).map(String::as_str) == Some("--peers") => {
-            let started = Instant::now();
-            eprintln!("\n==> xtask bench --peers");
-            return match peers::run(&root, &args[2..]) {
-                Ok(()) => {
-                    eprintln!("==> xtask bench --peers: ok ({:.0?})", started.elapsed());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("\nxtask bench --peers FAILED: {e}");
-                    ExitCode::FAILURE
-                }
-            };
+            return run_with_args("bench --peers", || peers::run(&root, &args[2..]));
         }
         Some("bench") => vec![("bench", bench)],
         Some("soak") => vec![("soak", soak)],
-        Some("fuzz") => {
-            let started = Instant::now();
-            eprintln!("\n==> xtask fuzz");
-            return match fuzz::fuzz(&root, &args[1..]) {
-                Ok(()) => {
-                    eprintln!("==> xtask fuzz: ok ({:.0?})", started.elapsed());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("\nxtask fuzz FAILED: {e}");
-                    ExitCode::FAILURE
-                }
-            };
-        }
+        Some("fuzz") => return run_with_args("fuzz", || fuzz::fuzz(&root, &args[1..])),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -121,6 +97,23 @@ fn main() -> ExitCode {
     }
     eprintln!("\nxtask: all steps passed in {:.0?}", started.elapsed());
     ExitCode::SUCCESS
+}
+
+/// Runs a command that takes its own arguments, timed and reported like a
+/// step.
+fn run_with_args(name: &str, f: impl FnOnce() -> Result<(), String>) -> ExitCode {
+    let started = Instant::now();
+    eprintln!("\n==> xtask {name}");
+    match f() {
+        Ok(()) => {
+            eprintln!("==> xtask {name}: ok ({:.0?})", started.elapsed());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\nxtask {name} FAILED: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn workspace_root() -> PathBuf {

@@ -210,7 +210,7 @@ impl<H: Heap> Vm<H> {
                     }
                 }
                 Op::Closure { func, captures } => {
-                    let captures = self.pop_n(stack, captures as usize);
+                    let captures = Self::pop_n(stack, captures as usize);
                     stack.push(Value::Obj(H::alloc(Obj::Closure(Closure {
                         func: func as usize,
                         captures,
@@ -254,7 +254,7 @@ impl<H: Heap> Vm<H> {
                     stack.drop_top();
                 }
                 Op::NewArray(n) => {
-                    let items = self.pop_n(stack, n as usize);
+                    let items = Self::pop_n(stack, n as usize);
                     stack.push(Value::Obj(H::alloc(Obj::Array(H::cell(items)))));
                 }
                 Op::Index => {
@@ -329,7 +329,7 @@ impl<H: Heap> Vm<H> {
                         .natives
                         .get(idx as usize)
                         .ok_or(VmError::UnknownNative(idx))?;
-                    let values = self.pop_n(stack, args as usize);
+                    let values = Self::pop_n(stack, args as usize);
                     let tickets: Vec<_> = values.into_iter().map(|v| self.host.pin(v)).collect();
                     let result = native(&mut self.host, &tickets);
                     for t in tickets {
@@ -344,7 +344,7 @@ impl<H: Heap> Vm<H> {
     }
 
     /// Pops `n` values as counted values, in push order.
-    fn pop_n<S: Stack<H>>(&self, stack: &mut S, n: usize) -> Vec<Value<H>> {
+    fn pop_n<S: Stack<H>>(stack: &mut S, n: usize) -> Vec<Value<H>> {
         let mut values: Vec<Value<H>> = (0..n).map(|_| stack.pop()).collect();
         values.reverse();
         values

@@ -186,6 +186,11 @@ fn encode(value: &Value<GcHeap>) -> usize {
 /// since the thread's last safepoint. It stays live: between safepoints no
 /// collection runs (the section), and at a safepoint the region keeps it.
 /// Words from `sp` up are zero (no false retention).
+///
+/// Ordering: every access is Relaxed. Only this thread writes the words, and
+/// the collector reads them with the world stopped, after the section's
+/// Release exit and its own Acquire (`mutator::handshake`); the atomics are
+/// there for the region's type, not for synchronisation.
 #[derive(Debug)]
 pub struct ConservativeStack<'a> {
     words: &'a [AtomicUsize],
@@ -280,8 +285,8 @@ impl Stack<GcHeap> for ConservativeStack<'_> {
         self.push_word(encode(value));
     }
     fn pop(&mut self) -> Value<GcHeap> {
-        // Decoded before the slot is cleared? Not needed: nothing collects
-        // before the next safepoint.
+        // The slot is cleared before the word is decoded; nothing collects
+        // in between (no safepoint), so the object is still live.
         let word = self.pop_word();
         Self::decode(word)
     }
