@@ -39,7 +39,15 @@ commands:
   fuzz [--seconds N] [--only TARGET]
            the libFuzzer targets of fuzz/ for N seconds each (default 60;
            installs nightly and cargo-fuzz if missing)
-  soak     the multi-threaded tests again and again, debug and release
+  soak [--minutes N] [soak options]
+           the soak (soak/): 4 threads and 8 tasks on a 2-worker tokio
+           runtime on one shared cyclic graph for N minutes (default 10),
+           checks throughout, drop balance and peak RSS at the end (long;
+           ci runs its short version in `test`); other options go to the
+           soak binary (`--threads N`, `--tasks N`, `--max-rss-mib N`,
+           `--seed N`)
+  soak-tests
+           the multi-threaded tests again and again, debug and release
            (SOAK_ROUNDS rounds, default 200; long; not part of ci)
 ";
 
@@ -70,7 +78,8 @@ fn main() -> ExitCode {
             return run_with_args("bench --peers", || peers::run(&root, &args[2..]));
         }
         Some("bench") => vec![("bench", bench)],
-        Some("soak") => vec![("soak", soak)],
+        Some("soak") => return run_with_args("soak", || soak(&root, &args[1..])),
+        Some("soak-tests") => vec![("soak-tests", soak_tests)],
         Some("fuzz") => return run_with_args("fuzz", || fuzz::fuzz(&root, &args[1..])),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -405,7 +414,22 @@ fn loom_ci(root: &Path) -> Result<(), String> {
 /// interleaving that a single run rarely hits turns up.
 const SOAK_TESTS: &[&str] = &["threads", "thread_exit", "reentrancy", "collect_budget"];
 
-fn soak(root: &Path) -> Result<(), String> {
+/// The soak program in release mode; `--minutes` defaults to 10 and every
+/// other argument goes to it.
+fn soak(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut c = cargo(root);
+    c.args(["run", "--release", "-p", "rudo-gc-soak", "--"]);
+    if !args
+        .iter()
+        .any(|a| a == "--minutes" || a == "--seconds" || a == "--rounds")
+    {
+        c.args(["--minutes", "10"]);
+    }
+    c.args(args);
+    run(c)
+}
+
+fn soak_tests(root: &Path) -> Result<(), String> {
     let rounds: u32 = match env::var("SOAK_ROUNDS") {
         Ok(v) => v
             .parse()
