@@ -8,8 +8,12 @@
 //! must agree with the model; nothing is ever dropped twice or while
 //! reachable. Any disagreement panics (libFuzzer reports it as a crash).
 //!
-//! `cargo xtask fuzz --seconds N` runs the libFuzzer target
-//! (`fuzz_targets/graph.rs`); `tests/seeded.rs` runs the same programs from
-//! fixed seeds in every test run, and holds the minimised regressions.
+//! Two targets: [`graph`] (one thread) and [`threads`] (two threads on one
+//! shared graph, each running its share of the program at the same time).
+//!
+//! `cargo xtask fuzz --seconds N` runs the libFuzzer targets
+//! (`fuzz_targets/`); `tests/seeded.rs` runs the same programs from fixed
+//! seeds in every test run, and holds the minimised regressions.
 
 pub mod graph;
+pub mod threads;

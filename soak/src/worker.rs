@@ -127,9 +127,9 @@ impl Worker {
             92..97 => self.hold(shared),
             _ => rudo_gc::safepoint(),
         }
-        if self.tally.ops % MAJOR_EVERY == 0 {
+        if self.tally.ops.is_multiple_of(MAJOR_EVERY) {
             rudo_gc::collect();
-        } else if self.tally.ops % MINOR_EVERY == 0 {
+        } else if self.tally.ops.is_multiple_of(MINOR_EVERY) {
             rudo_gc::collect_minor();
         }
     }
@@ -149,10 +149,7 @@ impl Worker {
         let target = self.walk(shared, steps);
         let replaced = {
             let mut edges = target.edges.lock();
-            if edges.len() < MAX_EDGES && outstanding() < shared.max_live {
-                edges.push(node);
-                None
-            } else if edges.is_empty() {
+            if edges.is_empty() || edges.len() < MAX_EDGES && outstanding() < shared.max_live {
                 edges.push(node);
                 None
             } else {

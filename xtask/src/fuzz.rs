@@ -1,5 +1,6 @@
 //! `cargo xtask fuzz [--seconds N] [--only TARGET]`: the libFuzzer targets of
-//! `fuzz/` (cargo-fuzz, nightly, AddressSanitizer), each for N seconds
+//! `fuzz/` (cargo-fuzz, nightly, AddressSanitizer with the heap's free slots
+//! poisoned), each for N seconds
 //! (default 60, what CI runs). Installs cargo-fuzz and the nightly
 //! toolchain if missing. A crash leaves its input in
 //! `fuzz/artifacts/<target>/`; minimise it with `cargo fuzz tmin` and add it
@@ -11,7 +12,7 @@ use std::process::Command;
 use crate::{nightly_cargo, run};
 
 /// Every fuzz target (`fuzz/fuzz_targets/<name>.rs`).
-const TARGETS: &[&str] = &["graph"];
+const TARGETS: &[&str] = &["graph", "threads"];
 
 /// Runs the targets for the duration `args` asks for.
 pub(crate) fn fuzz(root: &Path, args: &[String]) -> Result<(), String> {
@@ -57,6 +58,10 @@ pub(crate) fn fuzz(root: &Path, args: &[String]) -> Result<(), String> {
             "--",
         ]);
         c.arg(format!("-max_total_time={seconds}"));
+        // cargo-fuzz builds with AddressSanitizer; the cfg makes the heap
+        // poison its free slots for it (`heap/poison.rs`). cargo-fuzz adds
+        // its own flags to these.
+        c.env("RUSTFLAGS", "--cfg rudo_asan");
         c.arg("-print_final_stats=1");
         run(c)?;
     }

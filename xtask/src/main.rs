@@ -11,6 +11,7 @@ use std::time::Instant;
 mod fuzz;
 mod peers;
 mod process;
+mod sanitize;
 mod svg;
 
 const USAGE: &str = "\
@@ -18,7 +19,7 @@ usage: cargo xtask <command>
 
 commands:
   ci       everything CI runs: fmt, clippy, doc, test, examples, loom (bounded), miri,
-           fuzz (60 s per target)
+           sanitize, fuzz (60 s per target)
   fmt      check formatting (cargo fmt --check)
   clippy   clippy on all targets with -D warnings
   doc      build docs with -D warnings
@@ -28,6 +29,10 @@ commands:
            the VM's programs on every stack flavour)
   miri     the core's and the adapter's tests under Miri (installs nightly miri
            if missing)
+  sanitize [--only address|thread]
+           the core's tests under AddressSanitizer (free heap slots
+           poisoned) and ThreadSanitizer (nightly; installs rust-src for
+           -Zbuild-std if missing)
   loom     the thread-protocol models under loom, exhaustively up to
            LOOM_MAX_PREEMPTIONS (default 3; ci uses 2)
   bench    run the criterion benchmarks (long; not part of ci)
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
             ("examples", examples),
             ("loom", loom_ci),
             ("miri", miri),
+            ("sanitize", sanitize_ci),
             ("fuzz", fuzz_ci),
         ],
         Some("fmt") => vec![("fmt", fmt)],
@@ -80,6 +86,9 @@ fn main() -> ExitCode {
         Some("bench") => vec![("bench", bench)],
         Some("soak") => return run_with_args("soak", || soak(&root, &args[1..])),
         Some("soak-tests") => vec![("soak-tests", soak_tests)],
+        Some("sanitize") => {
+            return run_with_args("sanitize", || sanitize::sanitize(&root, &args[1..]));
+        }
         Some("fuzz") => return run_with_args("fuzz", || fuzz::fuzz(&root, &args[1..])),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
@@ -239,6 +248,11 @@ fn examples(root: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// CI's sanitizer runs: both sanitizers.
+fn sanitize_ci(root: &Path) -> Result<(), String> {
+    sanitize::sanitize(root, &[])
 }
 
 /// CI's fuzzing: every target for a minute.

@@ -151,6 +151,33 @@ fn dropping_an_outer_scope_first_panics_and_releases_it_after_the_inner_one() {
 }
 
 #[test]
+fn scopes_dropped_out_of_order_while_unwinding_do_not_abort() {
+    // Fields drop in declaration order: the outer scope goes first. During
+    // an unwind that must not panic again (which would abort): the first
+    // panic comes through, and both scopes are closed once the inner one is.
+    struct Backwards<'tcb> {
+        outer: HandleScope<'tcb>,
+        inner: HandleScope<'tcb>,
+    }
+    let drops = Rc::new(Cell::new(0));
+    let tcb = current_thread_control_block().unwrap();
+    let message = panic_message(|| {
+        let scopes = Backwards {
+            outer: HandleScope::new(&tcb),
+            inner: HandleScope::new(&tcb),
+        };
+        assert!(format!("{:?}", scopes.outer).contains("level"));
+        scopes.inner.handle(&counted(1, &drops));
+        panic!("the first panic");
+    });
+    assert_eq!(message, "the first panic");
+    collect();
+    assert_eq!(drops.get(), 1, "both scopes closed, the handle released");
+    // The thread's scopes work as before.
+    handles::scope(|s| assert_eq!(s.handle(&Gc::new(5)).get(), &5));
+}
+
+#[test]
 fn creating_a_handle_in_an_outer_scope_while_an_inner_is_open_panics() {
     let tcb = current_thread_control_block().unwrap();
     let outer = HandleScope::new(&tcb);

@@ -107,10 +107,15 @@ impl LocalHandles {
     /// scope is then recorded as abandoned and closed for real as soon as the
     /// scopes opened after it have closed: its handles are gone (the compiler
     /// saw it dropped), but the inner scopes' slots must not be reused first.
+    /// While the thread is already unwinding, the scope is recorded the same
+    /// way without the panic: a second panic would abort the process.
     pub(crate) fn close(&mut self, saved: HandleScopeData) {
         if self.data.level != saved.level + 1 {
             let open = self.data.level;
             self.abandoned.push(saved);
+            if std::thread::panicking() {
+                return;
+            }
             panic!(
                 "rudo-gc: a HandleScope was dropped while a scope opened after it is still open \
                  (level {open} is open, this scope is level {}); handle scopes must be dropped \

@@ -141,6 +141,8 @@ pub(crate) fn release_pages(pages: &[PagePtr]) {
         let (first_page, _) = pool.chunks.remove(&chunk).expect("listed above");
         pool.chunk_bytes -= CHUNK_SIZE;
         page_map::set(chunk, CHUNK_SIZE, None);
+        // Free slots are poisoned; the system allocator gets the chunk clean.
+        super::poison::unpoison(first_page.base().as_ptr(), CHUNK_SIZE);
         // SAFETY: the chunk was allocated in `acquire_page` with this layout
         // and starts at its first page; all its pages are free (no object
         // lives there), none is in the free list any more, and its page-map

@@ -154,6 +154,7 @@ impl LocalHeap {
         // refill checked to be below the page's slot count, so it lies inside
         // the page, whose provenance `word_base` carries.
         let ptr = unsafe { NonNull::new_unchecked(cache.word_base.add(bit * CLASS_SIZES[class])) };
+        super::poison::unpoison(ptr.as_ptr(), CLASS_SIZES[class]);
         Some(Slot {
             ptr,
             page,

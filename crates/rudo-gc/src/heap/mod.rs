@@ -10,6 +10,7 @@ pub(crate) mod lookup;
 pub(crate) mod orphans;
 pub(crate) mod page;
 pub(crate) mod page_map;
+pub(crate) mod poison;
 pub(crate) mod size_class;
 pub(crate) mod tcb;
 

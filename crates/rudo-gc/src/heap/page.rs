@@ -307,6 +307,14 @@ impl PagePtr {
     /// is cleared with an atomic AND.
     #[inline]
     pub(crate) fn free_bits(self, w: usize, bits: u64) {
+        if self.kind() == PageKind::Small {
+            let mut each = bits;
+            while each != 0 {
+                let index = w * 64 + each.trailing_zeros() as usize;
+                each &= each - 1;
+                super::poison::poison(self.slot(index).as_ptr(), self.slot_size());
+            }
+        }
         let alloc = self.alloc_word(w);
         alloc.store(alloc.load(Relaxed) & !bits, Relaxed);
         let drop = self.drop_word(w);
@@ -325,6 +333,9 @@ impl PagePtr {
     /// Initialises a free page for size class `class` with `slot_size`-byte
     /// slots, owned by heap `owner`. All bitmaps start clear.
     pub(crate) fn init_small(self, class: usize, slot_size: usize, owner: usize) {
+        // The page may have had slots of another class where the header is
+        // now (`poison`'s rule: unpoisoned whole, then its slots poisoned).
+        super::poison::unpoison(self.0.as_ptr(), PAGE_SIZE);
         let h = self.header();
         let first = small_first_slot(slot_size);
         let count = (PAGE_SIZE - first) / slot_size;
@@ -342,6 +353,10 @@ impl PagePtr {
                 self.bitmap(which, w).store(0, Relaxed);
             }
         }
+        // Every slot is free (`poison`'s rule).
+        // SAFETY: `first + count * slot_size <= PAGE_SIZE`: inside the page.
+        let slots = unsafe { self.0.add(first) };
+        super::poison::poison(slots.as_ptr(), count * slot_size);
     }
 
     /// Initialises a fresh large allocation of `first_slot + object_size`

@@ -40,9 +40,15 @@ pub use visitor::Visitor;
 ///    Owning means: dropping `self` would drop that `Gc` or `Weak`. A `Gc`
 ///    reached through shared ownership (an `Rc`, a `&`, a raw pointer) is not
 ///    owned and must not be visited.
-/// 2. `trace` does not allocate in the GC heap, drop a `Gc` or `Weak`, create
-///    handles, or mutably borrow a GC cell: it runs while a collection holds the
-///    heap in an intermediate state.
+/// 2. `trace` does not use the heap: it runs while a collection holds the heap
+///    in an intermediate state. Allocating, dropping a `Gc` or `Weak`,
+///    upgrading a `Weak`, opening a handle scope, and borrowing a `GcCell`,
+///    `GcMutex` or `GcRwLock` mutably are caught in every build: they panic
+///    with a message naming this rule, and the collection is abandoned as
+///    for any panic in `trace` (`tests/misuse_trace.rs`). What stays
+///    undefined behaviour is heap use the checks cannot see, such as
+///    writing to an object through a raw pointer. A collection asked for
+///    from `trace` is skipped.
 /// 3. `trace` visits the same set of pointers every time it is called on a value
 ///    that has not been mutated in between. (The collector traces a dead object
 ///    twice; a panic in the second pass aborts the process, because the heap's

@@ -1,0 +1,121 @@
+//! `cargo xtask sanitize [--only address|thread]`: the core's test suite
+//! under AddressSanitizer and ThreadSanitizer (nightly `-Zsanitizer`).
+//!
+//! - AddressSanitizer also builds the core with `--cfg rudo_asan`, which
+//!   poisons the heap's free slots (`heap/poison.rs`): ASan sees the heap's
+//!   chunks as ordinary `malloc`ed blocks and would miss a read of a freed
+//!   slot otherwise. LeakSanitizer runs with it.
+//! - ThreadSanitizer needs the standard library instrumented too, so it
+//!   builds it (`-Zbuild-std`, which needs the nightly `rust-src`
+//!   component).
+//!
+//! Every test file of `crates/rudo-gc/tests` runs except `compile_fail`,
+//! whose expected messages are the pinned toolchain's. Each sanitizer has
+//! its own target directory. A report fails the run: ASan aborts the test
+//! binary, TSan makes it exit with status 66.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{NIGHTLY, nightly_cargo, run};
+
+/// The sanitizers, by the name `-Zsanitizer` takes.
+const SANITIZERS: &[&str] = &["address", "thread"];
+
+/// The host target: sanitizer builds name it so that build scripts and
+/// proc macros are built without the sanitizer.
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Runs the sanitizers `args` ask for (all by default).
+pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut only = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--only" => {
+                let name = args.next().ok_or("--only needs a sanitizer name")?;
+                if !SANITIZERS.contains(&name.as_str()) {
+                    return Err(format!(
+                        "no sanitizer {name:?}; the sanitizers: {SANITIZERS:?}"
+                    ));
+                }
+                only = Some(name.clone());
+            }
+            other => return Err(format!("xtask sanitize: unknown argument {other:?}")),
+        }
+    }
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return Err(format!("the sanitizer runs are set up for {TARGET} only"));
+    }
+    ensure_rust_src(root)?;
+    let tests = test_files(root)?;
+    for sanitizer in SANITIZERS
+        .iter()
+        .filter(|s| only.as_deref().is_none_or(|o| o == **s))
+    {
+        let mut c = nightly_cargo(root);
+        c.args(["test", "-p", "rudo-gc", "--target", TARGET, "--lib"]);
+        for test in &tests {
+            c.args(["--test", test]);
+        }
+        let mut flags = format!("-Zsanitizer={sanitizer}");
+        if *sanitizer == "address" {
+            flags.push_str(" --cfg rudo_asan");
+        } else {
+            c.arg("-Zbuild-std");
+        }
+        c.env("RUSTFLAGS", flags);
+        c.env(
+            "CARGO_TARGET_DIR",
+            root.join("target").join(format!("sanitize-{sanitizer}")),
+        );
+        run(c)?;
+    }
+    Ok(())
+}
+
+/// The core's integration test files, by name, except `compile_fail`.
+fn test_files(root: &Path) -> Result<Vec<String>, String> {
+    let dir = root.join("crates/rudo-gc/tests");
+    let mut tests = Vec::new();
+    for entry in
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+    {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "rs")
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+            && stem != "compile_fail"
+        {
+            tests.push(stem.to_owned());
+        }
+    }
+    tests.sort();
+    Ok(tests)
+}
+
+/// Installs the nightly toolchain with `rust-src` (for `-Zbuild-std`) if
+/// either is missing.
+fn ensure_rust_src(root: &Path) -> Result<(), String> {
+    let installed = Command::new("rustup")
+        .args(["component", "list", "--installed", "--toolchain", NIGHTLY])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let mut c = Command::new("rustup");
+    match installed {
+        Some(list) if list.lines().any(|l| l.starts_with("rust-src")) => return Ok(()),
+        Some(_) => c.args(["component", "add", "rust-src", "--toolchain", NIGHTLY]),
+        None => c.args([
+            "toolchain",
+            "install",
+            NIGHTLY,
+            "--profile",
+            "minimal",
+            "--component",
+            "rust-src",
+        ]),
+    };
+    run(c)
+}
