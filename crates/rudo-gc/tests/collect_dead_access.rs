@@ -6,9 +6,9 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
-use rudo_gc::handles;
+use rudo_gc::handles::{self, AsyncHandleScope};
 use rudo_gc::{
-    DropPanic, Gc, GcCell, Trace, Weak, collect, set_drop_panic_hook, take_drop_panic_hook,
+    DropPanic, Gc, GcCell, GcMutex, Trace, Weak, collect, set_drop_panic_hook, take_drop_panic_hook,
 };
 
 mod common;
@@ -85,14 +85,24 @@ fn dead_pair(action: Action) {
 
 static MESSAGES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
+/// The drop-panic hook is process-wide: one test at a time installs it.
+static SERIAL: Mutex<()> = Mutex::new(());
+
 /// Kills a pair acting with `action`; returns the destructor panics reported.
 fn destructor_panics(action: Action) -> Vec<String> {
+    destructor_panics_of(|| dead_pair(action))
+}
+
+/// Runs `make_garbage`, collects, and returns the destructor panics
+/// reported meanwhile.
+fn destructor_panics_of(make_garbage: impl FnOnce()) -> Vec<String> {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     MESSAGES.lock().unwrap().clear();
     set_drop_panic_hook(|report: &DropPanic<'_>| {
         let message = report.message().unwrap_or("").to_owned();
         MESSAGES.lock().unwrap().push(message);
     });
-    dead_pair(action);
+    make_garbage();
     collect();
     drop(take_drop_panic_hook());
     core::mem::take(&mut *MESSAGES.lock().unwrap())
@@ -147,6 +157,39 @@ fn a_weak_made_by_a_destructor_from_a_dead_object_never_upgrades() {
 #[test]
 fn rooting_a_dead_object_in_a_handle_panics_in_every_build() {
     assert_dead_access(&destructor_panics(Action::Handle));
+}
+
+/// A `Send + Sync` peer whose destructor roots the other peer in an
+/// `AsyncHandleScope`.
+#[derive(Trace)]
+#[gc(unsafe_drop)]
+struct SyncPeer {
+    other: GcMutex<Option<Gc<SyncPeer>>>,
+}
+
+impl Drop for SyncPeer {
+    fn drop(&mut self) {
+        let other = self.other.lock();
+        if let Some(other) = other.as_ref() {
+            let scope = AsyncHandleScope::new();
+            let handle = scope.handle(other);
+            assert!(handle.get().other.lock().is_some());
+        }
+    }
+}
+
+#[test]
+fn rooting_a_dead_object_in_an_async_handle_scope_panics_in_every_build() {
+    let messages = destructor_panics_of(|| {
+        let a = Gc::new(SyncPeer {
+            other: GcMutex::new(None),
+        });
+        let b = Gc::new(SyncPeer {
+            other: GcMutex::new(Some(a.clone())),
+        });
+        *a.other.lock() = Some(b);
+    });
+    assert_dead_access(&messages);
 }
 
 /// The live part of the heap is unaffected: a survivor that pointed into the

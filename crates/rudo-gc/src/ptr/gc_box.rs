@@ -31,3 +31,24 @@ impl<T> GcBox<[T]> {
             .map(|l| l.pad_to_align())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Gc<[T]>` and `Gc<str>` panic ("does not fit in the address space")
+    /// when this is `None`. A real `Vec` or `str` is never that long (it is
+    /// at most `isize::MAX` bytes and the box adds a header and a trailer
+    /// that would not fit after it), so the check guards the arithmetic and
+    /// is tested here.
+    #[test]
+    fn a_slice_layout_that_overflows_is_none() {
+        assert!(GcBox::<[u64]>::layout_with_trailer(usize::MAX / 4).is_none());
+        assert!(GcBox::<[u8]>::layout_with_trailer(isize::MAX as usize).is_none());
+        assert!(GcBox::<[u8]>::layout_with_trailer(usize::MAX).is_none());
+        let small = GcBox::<[u64]>::layout_with_trailer(3).expect("fits");
+        assert!(small.size() >= GcBox::<[u64]>::value_offset() + 3 * 8 + 8);
+        // Zero-sized elements never overflow: only the header and trailer.
+        assert!(GcBox::<[()]>::layout_with_trailer(usize::MAX).is_some());
+    }
+}

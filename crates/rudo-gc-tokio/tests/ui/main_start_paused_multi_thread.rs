@@ -1,0 +1,2 @@
+#[rudo_gc_tokio::main(flavor = "multi_thread", start_paused = true)]
+async fn main() {}

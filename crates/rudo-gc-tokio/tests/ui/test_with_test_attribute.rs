@@ -1,0 +1,5 @@
+#[rudo_gc_tokio::test]
+#[test]
+async fn tested_twice() {}
+
+fn main() {}

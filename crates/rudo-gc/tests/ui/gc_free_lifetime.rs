@@ -1,0 +1,8 @@
+use rudo_gc::GcFree;
+
+#[derive(GcFree)]
+struct Borrowed<'a> {
+    name: &'a str,
+}
+
+fn main() {}
