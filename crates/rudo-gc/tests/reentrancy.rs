@@ -145,7 +145,7 @@ fn destruction_that_drops_more_gcs_frees_the_whole_chain() {
 }
 
 #[test]
-fn collect_inside_a_budget_collection_inside_an_allocation_is_skipped() {
+fn budget_collections_inside_allocations_with_allocating_destructors_drop_each_value_once() {
     // A tiny budget makes nearly every refill request a collection from
     // inside `Gc::new`; destructors then allocate again (`Busy`).
     let old = rudo_gc::config();

@@ -53,13 +53,14 @@ pub use visitor::Visitor;
 ///    that has not been mutated in between. (The collector traces a dead object
 ///    twice; a panic in the second pass aborts the process, because the heap's
 ///    counts can no longer be kept consistent.)
+/// 4. If [`NEEDS_TRACE`](Trace::NEEDS_TRACE) is `false`, `trace` visits nothing
+///    and no value of the type can own a `Gc` or `Weak`.
 ///
 /// A panic in `trace` is not undefined behaviour: the collection is abandoned
 /// (nothing is freed) and the panic resumes in the code that asked for the
 /// collection. In a thread's exit collection it is reported instead, and that
-/// thread's heap is leaked.
-/// 4. If [`NEEDS_TRACE`](Trace::NEEDS_TRACE) is `false`, `trace` visits nothing
-///    and no value of the type can own a `Gc` or `Weak`.
+/// thread's heap is leaked. Only a panic in the second trace of a dead object
+/// (rule 3) aborts.
 ///
 /// Visiting *fewer* pointers than owned is always safe; it only leaks. A wrong
 /// [`NEEDS_DROP`](Trace::NEEDS_DROP) of `false` is safe too: the collector then
