@@ -127,16 +127,5 @@ async fn main() -> Result<(), String> {
 }
 
 fn print_collector() {
-    let s = rudo_gc::stats();
-    println!(
-        "collector: {} collections ({} minor, {} major, {} skipped), pauses total {:.1?} max \
-         {:.1?}, heap {:.1} MiB",
-        s.collections,
-        s.minor_collections,
-        s.major_collections,
-        s.skipped_collections,
-        s.total_pause,
-        s.max_pause,
-        s.heap_bytes as f64 / (1 << 20) as f64
-    );
+    println!("{}", rudo_gc::stats());
 }

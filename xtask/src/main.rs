@@ -204,6 +204,18 @@ fn test(root: &Path) -> Result<(), String> {
     let mut c = cargo(root);
     c.args(["test", "-p", "rudo-gc", "--release", "--lib", "--tests"]);
     run(c)?;
+    // The optional `tracing` hooks, with a real subscriber.
+    let mut c = cargo(root);
+    c.args([
+        "test",
+        "-p",
+        "rudo-gc",
+        "--features",
+        "tracing",
+        "--test",
+        "tracing_spans",
+    ]);
+    run(c)?;
     let mut c = cargo(root);
     c.args(["test", "--workspace", "--doc"]);
     run(c)

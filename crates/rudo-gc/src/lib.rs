@@ -129,8 +129,9 @@ pub use gc::config::{GcConfig, config, set_config};
 #[cfg(not(loom))]
 pub use gc::drop_panic::{DropPanic, set_drop_panic_hook, take_drop_panic_hook};
 #[cfg(not(loom))]
-pub use gc::safepoint::safepoint;
+pub use gc::histogram::PauseHistogram;
 #[cfg(not(loom))]
+pub use gc::safepoint::safepoint;
 pub use gc::stats::{GcStats, PhaseTimes, stats};
 #[cfg(not(loom))]
 pub use gc::sweep::sweep_pending;

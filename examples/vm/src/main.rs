@@ -76,11 +76,7 @@ fn main() -> ExitCode {
                 "{name} ({flavour:?} stack): {:?} in {elapsed:.2?}, {} safepoints",
                 outcome.result, outcome.safepoints
             );
-            let stats = rudo_gc::stats();
-            println!(
-                "collections: {} ({} major), total pause {:.2?}",
-                stats.collections, stats.major_collections, stats.total_pause
-            );
+            println!("{}", rudo_gc::stats());
             if outcome.result == Some(expected) {
                 ExitCode::SUCCESS
             } else {

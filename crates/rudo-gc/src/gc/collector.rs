@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::phases::{self, Scratch};
-use super::{config, stats, sweep};
+use super::{config, stats, sweep, telemetry};
 use crate::heap::chunk;
 use crate::heap::local::LocalHeap;
 use crate::heap::orphans::ORPHANS;
@@ -244,6 +244,9 @@ impl Drop for AbandonGuard<'_> {
 
 fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     pace(state);
+    // Entered before the world stops, recorded after it is released: a
+    // subscriber's code never runs while the world is stopped.
+    let span = telemetry::CollectionSpan::enter(trigger);
     let started = Instant::now();
     let mut mutators = Vec::new();
     let world = StoppedWorld::stop(&mut mutators);
@@ -274,6 +277,7 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     if !changed && trigger != Trigger::ThreadExit {
         drop(areas);
         drop(world);
+        span.skipped();
         stats::record_skipped();
         return false;
     }
@@ -339,7 +343,7 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     state.open_until = blocked.then(|| Instant::now() + pause.min(MAX_PACE));
     OPEN_UNTIL_NANOS.store(state.open_until.map_or(0, pace_nanos), Relaxed);
     chunk::release_pages(&empty);
-    stats::record_collection(stats::CollectionRecord {
+    let record = stats::CollectionRecord {
         minor,
         pause,
         phases: outcome.phases,
@@ -349,6 +353,13 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         freed_bytes: outcome.dead_bytes,
         live_objects,
         live_bytes,
+    };
+    span.finished(telemetry::CollectionFields {
+        record: &record,
+        traced_objects: outcome.traced_objects,
+        traced_bytes: outcome.traced_bytes,
+        promoted_bytes: outcome.promoted_bytes,
     });
+    stats::record_collection(record);
     true
 }

@@ -1,5 +1,7 @@
 //! Collection scheduling knobs.
 
+use std::time::Duration;
+
 use crate::sync::raw::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 /// When collections run. Set with [`set_config`]; read the current one with
@@ -33,6 +35,10 @@ pub struct GcConfig {
     /// [`safepoint`](crate::safepoint). A thread's exit and explicit
     /// [`collect`](crate::collect) calls collect either way.
     pub automatic: bool,
+    /// Pauses longer than this are reported as a `WARN` event of target
+    /// `rudo_gc` (with the `tracing` feature; without it nothing reads
+    /// this). 100 ms by default.
+    pub slow_pause: Duration,
 }
 
 impl Default for GcConfig {
@@ -41,6 +47,7 @@ impl Default for GcConfig {
             young_budget_bytes: DEFAULT_YOUNG_BUDGET,
             growth_factor: 2.0,
             automatic: true,
+            slow_pause: DEFAULT_SLOW_PAUSE,
         }
     }
 }
@@ -81,6 +88,13 @@ impl GcConfig {
         self.automatic = automatic;
         self
     }
+
+    /// Sets [`slow_pause`](GcConfig::slow_pause), the pause above which a
+    /// collection is reported as a `WARN` event (feature `tracing`).
+    pub fn slow_pause(mut self, threshold: Duration) -> Self {
+        self.slow_pause = threshold;
+        self
+    }
 }
 
 // About the size of a core's L2 cache: young objects are written and swept while
@@ -89,6 +103,9 @@ const DEFAULT_YOUNG_BUDGET: usize = 2 << 20;
 static YOUNG_BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_YOUNG_BUDGET);
 /// `automatic`.
 static AUTOMATIC: AtomicBool = AtomicBool::new(true);
+const DEFAULT_SLOW_PAUSE: Duration = Duration::from_millis(100);
+/// `slow_pause` in nanoseconds (saturated to `u64`).
+static SLOW_PAUSE_NANOS: AtomicU64 = AtomicU64::new(100_000_000);
 /// `growth_factor` as `f64` bits.
 static GROWTH_BITS: AtomicU64 = AtomicU64::new(0x4000_0000_0000_0000); // 2.0
 
@@ -123,6 +140,8 @@ pub fn set_config(config: GcConfig) {
     YOUNG_BUDGET.store(config.young_budget_bytes, Relaxed);
     GROWTH_BITS.store(config.growth_factor.to_bits(), Relaxed);
     AUTOMATIC.store(config.automatic, Relaxed);
+    let nanos = u64::try_from(config.slow_pause.as_nanos()).unwrap_or(u64::MAX);
+    SLOW_PAUSE_NANOS.store(nanos, Relaxed);
 }
 
 /// The current process-wide collection schedule.
@@ -131,7 +150,13 @@ pub fn config() -> GcConfig {
         young_budget_bytes: YOUNG_BUDGET.load(Relaxed),
         growth_factor: f64::from_bits(GROWTH_BITS.load(Relaxed)),
         automatic: AUTOMATIC.load(Relaxed),
+        slow_pause: slow_pause(),
     }
+}
+
+/// `GcConfig::slow_pause`. Relaxed: a plain setting.
+pub(crate) fn slow_pause() -> Duration {
+    Duration::from_nanos(SLOW_PAUSE_NANOS.load(Relaxed))
 }
 
 /// Whether allocation collects by itself (`GcConfig::automatic`). Relaxed:

@@ -3,11 +3,13 @@
 pub(crate) mod collector;
 pub(crate) mod config;
 pub(crate) mod drop_panic;
+pub(crate) mod histogram;
 pub(crate) mod parallel;
 mod phases;
 pub(crate) mod safepoint;
 pub(crate) mod stats;
 pub(crate) mod sweep;
+mod telemetry;
 
 pub(crate) use collector::collection_lock;
 
@@ -59,6 +61,14 @@ pub(crate) fn thread_exit(record: &Mutator) -> bool {
 /// collector traces. Values with a destructor are dropped on the thread that
 /// allocated them; the calling thread drops its own before returning (see
 /// [`sweep_pending`](crate::sweep_pending) for the others).
+///
+/// Until a dead value has been dropped, the `Gc`s inside it still count: an
+/// object that only such a value refers to is freed by the first collection
+/// after the value's thread dropped it. The calling thread drops its own
+/// waiting values before it collects, so in a single thread `collect()`
+/// frees all garbage; values waiting for *other* threads (left by an
+/// earlier collection, until those threads' next heap operation or
+/// `sweep_pending`) can delay what they refer to by one collection.
 ///
 /// If another thread is collecting, waits for it, and returns without
 /// collecting again if that collection started after this call. Skipped (and

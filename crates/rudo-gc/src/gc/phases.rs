@@ -136,6 +136,10 @@ impl Scratch {
 
 /// What a collection found.
 pub(crate) struct Outcome {
+    /// Objects in the collected set, and their slots' bytes (counted only
+    /// with the `tracing` feature, for its span; zero otherwise).
+    pub(crate) traced_objects: usize,
+    pub(crate) traced_bytes: usize,
     pub(crate) dead_objects: usize,
     pub(crate) dead_bytes: usize,
     /// Bytes a minor collection promoted (`age_survivors`).
@@ -184,6 +188,11 @@ pub(crate) fn collect(
         page.reset_marks(minor);
         total += page.slot_count();
     }
+    let (traced_objects, traced_bytes) = if cfg!(feature = "tracing") {
+        collected_set_size(&pages, minor)
+    } else {
+        (0, 0)
+    };
     // Zeroing the counters is a pass over 4 bytes per slot and evicts the
     // young objects from the cache, so only what must be zero is zeroed:
     // `internal` always; `dropping` only if the last collection wrote it
@@ -227,11 +236,30 @@ pub(crate) fn collect(
     phases.fix_up = fix_start.elapsed();
     scratch.pages = pages;
     Outcome {
+        traced_objects,
+        traced_bytes,
         dead_objects,
         dead_bytes,
         promoted_bytes,
         phases,
     }
+}
+
+/// Objects of the collected set and their slots' bytes: every allocated
+/// object of `pages`, or for a minor collection every young one.
+fn collected_set_size(pages: &[PagePtr], minor: bool) -> (usize, usize) {
+    pages.iter().fold((0, 0), |(objects, bytes), &page| {
+        let n: usize = (0..page.bitmap_words())
+            .map(|w| {
+                let mut live = page.alloc_word(w).load(Relaxed);
+                if minor {
+                    live &= !page.old_word(w).load(Relaxed);
+                }
+                live.count_ones() as usize
+            })
+            .sum();
+        (objects + n, bytes + n * page.slot_size())
+    })
 }
 
 /// Step 1, on two threads for a large major collection (`gc::parallel`).

@@ -1,8 +1,13 @@
 //! Process-wide collection statistics.
 
+use core::fmt;
 use std::time::Duration;
 
 use parking_lot::Mutex;
+
+use super::histogram::PauseHistogram;
+use crate::heap::size_class::{CLASS_SIZES, NUM_CLASSES};
+use crate::sync::raw::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 /// Time spent in each phase of a collection.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,10 +33,18 @@ impl PhaseTimes {
 }
 
 /// A snapshot of the collector's counters for the whole process, from
-/// [`stats`].
+/// [`stats`], with a short human report as its `Display`.
 ///
-/// Counts and byte totals are cumulative since the process started; `live_*`
-/// describe the heaps as each thread's most recent collection left them.
+/// When each field changes:
+///
+/// - collection counts, pauses (`total_pause`, `max_pause`, `last_pause`,
+///   `phases`, the two histograms), `bytes_allocated`, `objects_allocated`,
+///   `bytes_freed`, `objects_freed`, `live_*`: at the end of each
+///   collection (so allocation since the last collection is not in
+///   `*_allocated` yet);
+/// - `skipped_collections`: when a request is skipped;
+/// - `heap_bytes`, `heap_bytes_by_class`, `destructor_panics`,
+///   `mutator_wait`: they are current when `stats` is called.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GcStats {
@@ -59,16 +72,135 @@ pub struct GcStats {
     pub bytes_freed: u64,
     /// Objects freed.
     pub objects_freed: u64,
-    /// Bytes of objects alive after the most recent collection of the thread
-    /// that collected last.
+    /// Bytes of objects alive in the heaps of running threads as the most
+    /// recent collection left them (pages of exited threads are not
+    /// counted).
     pub live_bytes: u64,
-    /// Objects alive after that collection.
+    /// Objects alive, likewise.
     pub live_objects: u64,
     /// Bytes the heap holds from the system (chunks and large objects).
     pub heap_bytes: u64,
     /// Panics caught in destructors of dead values (each reported to the
     /// drop-panic hook, see [`set_drop_panic_hook`](crate::set_drop_panic_hook)).
     pub destructor_panics: u64,
+    /// The pauses of minor collections (p50, p90, p99, max, buckets).
+    pub minor_pauses: PauseHistogram,
+    /// The pauses of major collections.
+    pub major_pauses: PauseHistogram,
+    /// Time threads spent waiting to start a heap operation (an allocation,
+    /// a `Gc` clone or drop that found the world stopped, ...) while a
+    /// collection ran, summed over threads. A thread waiting for the
+    /// collection lock to run a collection itself is not counted. Updated
+    /// when each wait ends.
+    pub mutator_wait: Duration,
+    /// Small pages in use per size class, now (`heap_bytes_by_class`).
+    class_pages: [u64; NUM_CLASSES],
+}
+
+impl GcStats {
+    /// The heap's small pages by size class, now: `(slot size, bytes of
+    /// pages)` for every class with a page, smallest first. Large objects
+    /// are the rest of [`heap_bytes`](GcStats::heap_bytes) (with pages
+    /// pooled for reuse).
+    pub fn heap_bytes_by_class(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        CLASS_SIZES
+            .iter()
+            .zip(&self.class_pages)
+            .filter(|&(_, &pages)| pages > 0)
+            .map(|(&size, &pages)| (size, pages * crate::heap::page::PAGE_SIZE as u64))
+    }
+}
+
+impl fmt::Display for GcStats {
+    /// A short report for people: collections, pauses, memory.
+    ///
+    /// ```text
+    /// rudo-gc: 229 collections (213 minor, 16 major), 3 skipped
+    ///   minor pauses  p50 1.2ms  p90 2.0ms  p99 3.1ms  max 3.5ms
+    ///   major pauses  p50 9.8ms  p90 14ms  p99 20ms  max 21ms
+    ///   paused 454ms in all; threads waited 12ms
+    ///   allocated 1.2 GiB (40000000 objects), freed 1.1 GiB; live 20.0 MiB in 300000 objects
+    ///   heap 27.0 MiB from the system; 0 destructor panics
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "rudo-gc: {} collections ({} minor, {} major), {} skipped",
+            self.collections,
+            self.minor_collections,
+            self.major_collections,
+            self.skipped_collections
+        )?;
+        for (name, h) in [("minor", &self.minor_pauses), ("major", &self.major_pauses)] {
+            if h.count() > 0 {
+                writeln!(
+                    f,
+                    "  {name} pauses  p50 {:.1?}  p90 {:.1?}  p99 {:.1?}  max {:.1?}",
+                    h.p50(),
+                    h.p90(),
+                    h.p99(),
+                    h.max()
+                )?;
+            }
+        }
+        writeln!(
+            f,
+            "  paused {:.1?} in all; threads waited {:.1?}",
+            self.total_pause, self.mutator_wait
+        )?;
+        writeln!(
+            f,
+            "  allocated {} ({} objects), freed {}; live {} in {} objects",
+            Bytes(self.bytes_allocated),
+            self.objects_allocated,
+            Bytes(self.bytes_freed),
+            Bytes(self.live_bytes),
+            self.live_objects
+        )?;
+        write!(
+            f,
+            "  heap {} from the system; {} destructor panics",
+            Bytes(self.heap_bytes),
+            self.destructor_panics
+        )
+    }
+}
+
+/// Bytes for people (KiB, MiB, GiB).
+struct Bytes(u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0 as f64;
+        match self.0 {
+            0..1024 => write!(f, "{} B", self.0),
+            1024..1_048_576 => write!(f, "{:.1} KiB", b / 1024.0),
+            1_048_576..1_073_741_824 => write!(f, "{:.1} MiB", b / 1_048_576.0),
+            _ => write!(f, "{:.1} GiB", b / 1_073_741_824.0),
+        }
+    }
+}
+
+/// Small pages in use per class (`GcStats::heap_bytes_by_class`). Relaxed:
+/// counters read for statistics only.
+static CLASS_PAGES: [AtomicUsize; NUM_CLASSES] = [const { AtomicUsize::new(0) }; NUM_CLASSES];
+
+/// A small page was cut for class `class` (+1) or went back to the pool (-1).
+pub(crate) fn note_class_page(class: usize, taken: bool) {
+    if taken {
+        CLASS_PAGES[class].fetch_add(1, Relaxed);
+    } else {
+        CLASS_PAGES[class].fetch_sub(1, Relaxed);
+    }
+}
+
+/// `GcStats::mutator_wait` in nanoseconds. Relaxed: a statistic.
+static MUTATOR_WAIT_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// A thread waited `waited` for a collection before its heap operation.
+pub(crate) fn note_mutator_wait(waited: Duration) {
+    let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+    MUTATOR_WAIT_NANOS.fetch_add(nanos, Relaxed);
 }
 
 /// What one collection reports.
@@ -106,6 +238,10 @@ static STATS: Mutex<GcStats> = Mutex::new(GcStats {
     live_objects: 0,
     heap_bytes: 0,
     destructor_panics: 0,
+    minor_pauses: PauseHistogram::new(),
+    major_pauses: PauseHistogram::new(),
+    mutator_wait: Duration::ZERO,
+    class_pages: [0; NUM_CLASSES],
 });
 
 pub(crate) fn record_skipped() {
@@ -117,8 +253,10 @@ pub(crate) fn record_collection(r: CollectionRecord) {
     s.collections += 1;
     if r.minor {
         s.minor_collections += 1;
+        s.minor_pauses.record(r.pause);
     } else {
         s.major_collections += 1;
+        s.major_pauses.record(r.pause);
     }
     s.total_pause += r.pause;
     s.max_pause = s.max_pause.max(r.pause);
@@ -146,5 +284,9 @@ pub fn stats() -> GcStats {
     let mut s = *STATS.lock();
     s.heap_bytes = crate::heap::chunk::footprint() as u64;
     s.destructor_panics = super::drop_panic::caught();
+    s.mutator_wait = Duration::from_nanos(MUTATOR_WAIT_NANOS.load(Relaxed));
+    for (pages, counter) in s.class_pages.iter_mut().zip(&CLASS_PAGES) {
+        *pages = counter.load(Relaxed) as u64;
+    }
     s
 }

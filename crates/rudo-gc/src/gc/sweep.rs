@@ -172,6 +172,12 @@ fn snapshot(pages: Vec<PagePtr>) -> Batch {
 /// Drops the values of `batch` (step 2). A destructor panic is caught and
 /// reported (`gc::drop_panic`), and the batch goes on.
 fn drop_values(batch: &Batch) {
+    let _span = super::telemetry::DropSpan::enter(|| {
+        batch
+            .iter()
+            .flat_map(|(_, words)| words.iter().map(|&(_, bits)| bits.count_ones() as usize))
+            .sum()
+    });
     for (page, words) in batch {
         let slot_size = page.slot_size();
         for &(w, mut bits) in words {

@@ -116,6 +116,7 @@ pub(crate) fn release_pages(pages: &[PagePtr]) {
     for &page in pages {
         debug_assert_eq!(page.kind(), PageKind::Small);
         debug_assert_eq!(page.allocated_count(), 0);
+        crate::gc::stats::note_class_page(page.class(), false);
         page.mark_free();
         pool.free.push(page);
         pool.chunks

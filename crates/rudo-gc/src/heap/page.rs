@@ -353,6 +353,7 @@ impl PagePtr {
                 self.bitmap(which, w).store(0, Relaxed);
             }
         }
+        crate::gc::stats::note_class_page(class, true);
         // Every slot is free (`poison`'s rule).
         // SAFETY: `first + count * slot_size <= PAGE_SIZE`: inside the page.
         let slots = unsafe { self.0.add(first) };

@@ -281,7 +281,9 @@ fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) ->
             }
             return f(Some(m));
         }
+        let waiting = std::time::Instant::now();
         WORLD.wait();
+        crate::gc::stats::note_mutator_wait(waiting.elapsed());
         if WORLD.try_enter(&m.flag, m.light_fence()) {
             let _guard = OpGuard(m);
             if dirty {

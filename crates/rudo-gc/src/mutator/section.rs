@@ -48,7 +48,9 @@ pub(crate) fn enter() -> u32 {
     if depth == 0 {
         let entered = current(|m| {
             while !WORLD.try_enter_section(&m.flag, m.light_fence()) {
+                let waiting = std::time::Instant::now();
                 WORLD.wait();
+                crate::gc::stats::note_mutator_wait(waiting.elapsed());
             }
         });
         if entered.is_none() {
@@ -100,7 +102,9 @@ pub(crate) fn suspend(m: &Mutator) -> Option<Suspended<'_>> {
 impl Drop for Suspended<'_> {
     fn drop(&mut self) {
         while !WORLD.try_enter_section(&self.0.flag, self.0.light_fence()) {
+            let waiting = std::time::Instant::now();
             WORLD.wait();
+            crate::gc::stats::note_mutator_wait(waiting.elapsed());
         }
     }
 }
