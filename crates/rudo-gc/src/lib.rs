@@ -58,6 +58,9 @@
 //! - [`handles`]: V8-style handle scopes, rooted references with no count
 //!   traffic.
 //! - [`heap::find_gc_box`]: interior-pointer lookup.
+//! - [`stats`] (pause histograms, a printable report), [`heap::census`]
+//!   (live objects per type), and with the `tracing` feature a span per
+//!   collection: what the collector is doing, and what the heap holds.
 //! - [`roots`]: root tables, values kept alive by 8-byte tickets (for
 //!   embedders and FFI).
 //!

@@ -201,6 +201,34 @@ pub(crate) fn run(trigger: Trigger) -> bool {
     ran
 }
 
+/// Runs `f` with the world stopped, on every running thread's heap and the
+/// orphans (for `heap::census`). `f` must not run user code or use the
+/// heap. Returns `None` when called from `Trace::trace` (inside this
+/// thread's own collection).
+///
+/// Must not be called inside a heap operation.
+pub(crate) fn with_world_stopped<R>(
+    f: impl FnOnce(&[&mut LocalHeap], &crate::heap::orphans::Orphans) -> R,
+) -> Option<R> {
+    let collecting = Role::Collecting.take()?;
+    let result = mutator::section::while_suspended(|| {
+        let _state = COLLECTOR.lock();
+        let mut mutators = Vec::new();
+        let world = StoppedWorld::stop(&mut mutators);
+        // SAFETY: the world is stopped until `world` is dropped (access rule
+        // 2 of `mutator::record`), and each record appears once.
+        let heaps: Vec<&mut LocalHeap> = mutators.iter().map(|m| unsafe { m.heap() }).collect();
+        let orphans = ORPHANS.lock();
+        let result = f(&heaps, &orphans);
+        drop(orphans);
+        drop(heaps);
+        drop(world);
+        result
+    });
+    drop(collecting);
+    Some(result)
+}
+
 /// Holds the world stopped; releases it when dropped (also on unwind).
 struct StoppedWorld {
     _tracing: mutator::RoleGuard,

@@ -4,6 +4,7 @@
 //! Public here: [`find_gc_box`] and [`GcBoxInfo`] (interior-pointer lookup),
 //! and the thread control block handle scopes open on.
 
+pub(crate) mod census;
 pub(crate) mod chunk;
 pub(crate) mod local;
 pub(crate) mod lookup;
@@ -14,6 +15,7 @@ pub(crate) mod poison;
 pub(crate) mod size_class;
 pub(crate) mod tcb;
 
+pub use census::{Census, TypeCensus, census};
 pub use lookup::{GcBoxInfo, find_gc_box};
 pub(crate) use orphans::orphan_heap;
 pub use tcb::{ThreadControlBlock, current_thread_control_block};
