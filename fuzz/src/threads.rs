@@ -535,6 +535,17 @@ fn step(world: &World, me: usize, side: &mut Side, op: &Op) {
 /// While the other thread runs: `node` and everything reachable from it is
 /// intact and not dropped, and this thread's nodes' edges match its model.
 fn check_live(world: &World, me: usize, side: &Side, node: &Gc<Node>) {
+    check_subgraph(world, node, |id| {
+        (id.thread == me).then(|| &side.model[id.index])
+    });
+}
+
+/// Walks the subgraph of `node`: every node is not dropped, and those
+/// `model` knows (it may not know the other thread's while it runs) have
+/// the model's payload and edges. Children are cloned under their lock:
+/// what they lead to stays alive while it is checked, whatever their owner
+/// does meanwhile.
+fn check_subgraph<'a>(world: &World, node: &Gc<Node>, model: impl Fn(Id) -> Option<&'a ModelNode>) {
     let mut seen = HashSet::new();
     let mut work = vec![node.clone()];
     while let Some(n) = work.pop() {
@@ -547,11 +558,8 @@ fn check_live(world: &World, me: usize, side: &Side, node: &Gc<Node>) {
             0,
             "node {id:?} is reachable but was dropped"
         );
-        // The children are cloned under the lock: what they lead to stays
-        // alive while it is checked, whatever the owner does meanwhile.
         let children = n.children.lock().clone();
-        if id.thread == me {
-            let model = &side.model[id.index];
+        if let Some(model) = model(id) {
             assert_eq!(n.payload, model.payload, "node {id:?}: payload corrupted");
             for (slot, child) in children.iter().enumerate() {
                 assert_eq!(
@@ -634,30 +642,7 @@ fn check_full(world: &World, sides: [&Side; 2]) {
 
 /// With both threads stopped: `node` and its subgraph match the model.
 fn check_stable(world: &World, sides: [&Side; 2], node: &Gc<Node>) {
-    let mut work = vec![node.clone()];
-    let mut seen = HashSet::new();
-    while let Some(n) = work.pop() {
-        let id = n.id();
-        if !seen.insert((id.thread, id.index)) {
-            continue;
-        }
-        let model = &sides[id.thread].model[id.index];
-        assert_eq!(n.payload, model.payload, "node {id:?}: payload corrupted");
-        assert_eq!(
-            world.log.drops[id.thread][id.index].load(SeqCst),
-            0,
-            "node {id:?} is reachable but was dropped"
-        );
-        let children = n.children.lock().clone();
-        for (slot, child) in children.iter().enumerate() {
-            assert_eq!(
-                child.as_ref().map(|c| c.id()),
-                model.children[slot],
-                "node {id:?}: child {slot} differs from the model"
-            );
-        }
-        work.extend(children.into_iter().flatten());
-    }
+    check_subgraph(world, node, |id| Some(&sides[id.thread].model[id.index]));
 }
 
 #[cfg(test)]

@@ -358,22 +358,29 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "heap_census",
 ];
 
-fn miri(root: &Path) -> Result<(), String> {
-    ensure_miri(root)?;
-    let tests_dir = root.join("crates/rudo-gc/tests");
-    let mut single = Vec::new();
-    for entry in std::fs::read_dir(&tests_dir)
-        .map_err(|e| format!("cannot list {}: {e}", tests_dir.display()))?
+/// The core's integration test files (`crates/rudo-gc/tests/*.rs`), by
+/// name, sorted, except those in `except`.
+pub(crate) fn core_test_files(root: &Path, except: &[&str]) -> Result<Vec<String>, String> {
+    let dir = root.join("crates/rudo-gc/tests");
+    let mut tests = Vec::new();
+    for entry in
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?
     {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.extension().is_some_and(|x| x == "rs")
             && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-            && !MIRI_THREADED_TESTS.contains(&stem)
+            && !except.contains(&stem)
         {
-            single.push(stem.to_owned());
+            tests.push(stem.to_owned());
         }
     }
-    single.sort();
+    tests.sort();
+    Ok(tests)
+}
+
+fn miri(root: &Path) -> Result<(), String> {
+    ensure_miri(root)?;
+    let single = core_test_files(root, MIRI_THREADED_TESTS)?;
     // Weak-memory emulation is off because Miri's store buffers cannot model
     // mixed-size atomic accesses to the same bytes: a page reused for another
     // size class writes 4-byte header atomics where an 8-byte length trailer

@@ -48,7 +48,7 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
         return Err(format!("the sanitizer runs are set up for {TARGET} only"));
     }
     ensure_rust_src(root)?;
-    let tests = test_files(root)?;
+    let tests = crate::core_test_files(root, &["compile_fail"])?;
     for sanitizer in SANITIZERS
         .iter()
         .filter(|s| only.as_deref().is_none_or(|o| o == **s))
@@ -72,25 +72,6 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
         run(c)?;
     }
     Ok(())
-}
-
-/// The core's integration test files, by name, except `compile_fail`.
-fn test_files(root: &Path) -> Result<Vec<String>, String> {
-    let dir = root.join("crates/rudo-gc/tests");
-    let mut tests = Vec::new();
-    for entry in
-        std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-    {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().is_some_and(|x| x == "rs")
-            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-            && stem != "compile_fail"
-        {
-            tests.push(stem.to_owned());
-        }
-    }
-    tests.sort();
-    Ok(tests)
 }
 
 /// Installs the nightly toolchain with `rust-src` (for `-Zbuild-std`) if
