@@ -102,3 +102,21 @@ fn slices_and_strings_count_under_their_own_names() {
     assert_eq!(c.top(usize::MAX).len(), c.types.len());
     drop((ints, text));
 }
+
+#[test]
+fn allocation_counters_move_before_any_collection() {
+    // Large objects are counted one by one as they are allocated.
+    let before = rudo_gc::stats();
+    let big: Vec<Gc<Big>> = (0..4).map(|_| Gc::new(Big([1; 1024]))).collect();
+    let after = rudo_gc::stats();
+    assert!(
+        after.objects_allocated >= before.objects_allocated + 4
+            || after.collections > before.collections,
+        "{before:?} -> {after:?}"
+    );
+    assert!(
+        after.bytes_allocated >= before.bytes_allocated + 4 * 8 * 1024
+            || after.collections > before.collections
+    );
+    drop(big);
+}

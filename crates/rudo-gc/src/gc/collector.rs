@@ -346,6 +346,9 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         heap.allocated_since_gc = 0;
         heap.objects_since_gc = 0;
     }
+    for m in &mutators {
+        m.publish_allocated(0, 0);
+    }
     if !minor {
         orphans.small.retain(|&page| {
             let keep = page.allocated_count() > 0;

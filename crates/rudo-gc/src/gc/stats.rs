@@ -38,13 +38,14 @@ impl PhaseTimes {
 /// When each field changes:
 ///
 /// - collection counts, pauses (`total_pause`, `max_pause`, `last_pause`,
-///   `phases`, the two histograms), `bytes_allocated`, `objects_allocated`,
-///   `bytes_freed`, `objects_freed`, `live_*`: at the end of each
-///   collection (so allocation since the last collection is not in
-///   `*_allocated` yet);
+///   `phases`, the two histograms), `bytes_freed`, `objects_freed`,
+///   `live_*`: at the end of each collection (`live_*` is what that
+///   collection left, the only time the collector knows it);
 /// - `skipped_collections`: when a request is skipped;
+/// - `bytes_allocated`, `objects_allocated`: current when `stats` is
+///   called, to within a thread's allocation cache (see the fields);
 /// - `heap_bytes`, `heap_bytes_by_class`, `destructor_panics`,
-///   `mutator_wait`: they are current when `stats` is called.
+///   `mutator_wait`: current when `stats` is called.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GcStats {
@@ -64,9 +65,14 @@ pub struct GcStats {
     pub last_pause: Duration,
     /// Per-phase time summed over all collections.
     pub phases: PhaseTimes,
-    /// Bytes allocated (counted at each collection).
+    /// Bytes allocated since the process started: what collections
+    /// counted, plus what every running thread has taken since the last
+    /// one. A thread's allocation cache takes slots in runs of up to 64 of
+    /// one size class, so this runs ahead of the objects actually created
+    /// by at most that many slots per class and thread; while a collection
+    /// is finishing it may briefly lag by what that collection counts.
     pub bytes_allocated: u64,
-    /// Objects allocated (counted at each collection).
+    /// Objects allocated, counted the same way.
     pub objects_allocated: u64,
     /// Bytes of objects freed.
     pub bytes_freed: u64,
@@ -285,6 +291,14 @@ pub fn stats() -> GcStats {
     s.heap_bytes = crate::heap::chunk::footprint() as u64;
     s.destructor_panics = super::drop_panic::caught();
     s.mutator_wait = Duration::from_nanos(MUTATOR_WAIT_NANOS.load(Relaxed));
+    // Allocation since each running thread's last collection. (A thread's
+    // exit collection counts its last allocations into the totals before
+    // its record goes.)
+    for m in crate::mutator::registered() {
+        let (bytes, objects) = m.published_allocated();
+        s.bytes_allocated += bytes;
+        s.objects_allocated += objects;
+    }
     for (pages, counter) in s.class_pages.iter_mut().zip(&CLASS_PAGES) {
         *pages = counter.load(Relaxed) as u64;
     }

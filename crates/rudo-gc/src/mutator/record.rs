@@ -18,7 +18,7 @@ use crate::heap::ThreadControlBlock;
 use crate::heap::local::LocalHeap;
 use crate::heap::page::PagePtr;
 use crate::roots::RegionEntry;
-use crate::sync::raw::{AtomicU32, Ordering::Relaxed};
+use crate::sync::raw::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 /// `attention` bit: this thread spent its young allocation budget.
 pub(crate) const BUDGET_SPENT: u32 = 1;
@@ -69,6 +69,14 @@ pub(crate) struct Mutator {
     pub(crate) regions: parking_lot::Mutex<Vec<RegionEntry>>,
     /// Heap id: the `owner` of this thread's pages.
     id: usize,
+    /// Bytes and objects this thread allocated since the last collection, as
+    /// of its last cache refill: `LocalHeap::allocated_since_gc` and
+    /// `objects_since_gc` published for `stats` (which may not read the heap
+    /// itself). Written by the thread at each refill and by the collector
+    /// (zero) with the world stopped; Relaxed: statistics, no other memory
+    /// depends on them.
+    allocated_bytes: AtomicU64,
+    allocated_objects: AtomicU64,
 }
 
 // SAFETY: the `UnsafeCell`s follow the access rule of this module, which the
@@ -90,7 +98,26 @@ impl Mutator {
             tcb: ThreadControlBlock::new_registered(),
             regions: parking_lot::Mutex::new(Vec::new()),
             id,
+            allocated_bytes: AtomicU64::new(0),
+            allocated_objects: AtomicU64::new(0),
         }
+    }
+
+    /// Publishes what the thread's heap allocated since the last collection
+    /// (see `allocated_bytes`).
+    #[inline]
+    pub(crate) fn publish_allocated(&self, bytes: usize, objects: usize) {
+        self.allocated_bytes.store(bytes as u64, Relaxed);
+        self.allocated_objects.store(objects as u64, Relaxed);
+    }
+
+    /// What [`publish_allocated`](Mutator::publish_allocated) last stored:
+    /// `(bytes, objects)`.
+    pub(crate) fn published_allocated(&self) -> (u64, u64) {
+        (
+            self.allocated_bytes.load(Relaxed),
+            self.allocated_objects.load(Relaxed),
+        )
     }
 
     /// The heap id of this thread's pages.
