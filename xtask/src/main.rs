@@ -18,8 +18,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci       everything CI runs: fmt, clippy, doc, test, examples, loom (bounded), miri,
-           sanitize, fuzz (60 s per target)
+  ci       everything CI runs: fmt, clippy, doc, test, examples, heapsnapshot, loom
+           (bounded), miri, sanitize, fuzz (60 s per target)
   fmt      check formatting (cargo fmt --check)
   clippy   clippy on all targets with -D warnings
   doc      build docs with -D warnings
@@ -27,6 +27,10 @@ commands:
            in release builds)
   examples run every example once (the service for a second, with both stores;
            the VM's programs on every stack flavour)
+  heapsnapshot
+           the leak_hunt example's heap snapshot loaded into a published
+           parser (npm's v8-heapsnapshot, installed into target/): counts
+           and the leaked object's retainer path (needs node and npm)
   miri     the core's and the adapter's tests under Miri (installs nightly miri
            if missing)
   sanitize [--only address|thread]
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
             ("doc", doc),
             ("test", test),
             ("examples", examples),
+            ("heapsnapshot", heapsnapshot),
             ("loom", loom_ci),
             ("miri", miri),
             ("sanitize", sanitize_ci),
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
         Some("doc") => vec![("doc", doc)],
         Some("test") => vec![("test", test)],
         Some("examples") => vec![("examples", examples)],
+        Some("heapsnapshot") => vec![("heapsnapshot", heapsnapshot)],
         Some("miri") => vec![("miri", miri)],
         Some("loom") => vec![("loom", loom)],
         Some("bench") if args.get(1).map(String::as_str) == Some("--peers") => {
@@ -233,6 +239,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
     ("tokio_macros", &[]),
     ("tokio_macros_manual", &[]),
     ("tokio_root_guard", &[]),
+    ("leak_hunt", &["target/leak_hunt.heapsnapshot"]),
 ];
 
 /// The example VM's programs, each on every stack flavour, kept short.
@@ -260,6 +267,38 @@ fn examples(root: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The leak-hunt example writes a snapshot; a published parser of V8's
+/// format (`xtask/heapsnapshot/check.js`, npm's `v8-heapsnapshot`) loads it
+/// and checks it against what the example says it wrote.
+fn heapsnapshot(root: &Path) -> Result<(), String> {
+    let dir = root.join("target").join("heapsnapshot");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for file in ["package.json", "check.js"] {
+        let from = root.join("xtask/heapsnapshot").join(file);
+        std::fs::copy(&from, dir.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
+    }
+    let snapshot = dir.join("leak_hunt.heapsnapshot");
+    let mut c = cargo(root);
+    c.args([
+        "run",
+        "--quiet",
+        "-p",
+        "examples",
+        "--example",
+        "leak_hunt",
+        "--",
+    ]);
+    c.arg(&snapshot);
+    run(c)?;
+    let mut npm = Command::new("npm");
+    npm.args(["install", "--no-audit", "--no-fund", "--loglevel=error"]);
+    npm.current_dir(&dir);
+    run(npm).map_err(|e| format!("{e} (this step needs node and npm on the PATH)"))?;
+    let mut node = Command::new("node");
+    node.arg("check.js").arg(&snapshot).current_dir(&dir);
+    run(node)
 }
 
 /// CI's sanitizer runs: both sanitizers.

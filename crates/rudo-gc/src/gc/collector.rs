@@ -201,27 +201,47 @@ pub(crate) fn run(trigger: Trigger) -> bool {
     ran
 }
 
-/// Runs `f` with the world stopped, on every running thread's heap and the
-/// orphans (for `heap::census`). `f` must not run user code or use the
-/// heap. Returns `None` when called from `Trace::trace` (inside this
-/// thread's own collection).
+/// What `with_world_stopped` lends its closure.
+pub(crate) struct StoppedHeap<'a> {
+    /// The running threads' records, aligned with `heaps`.
+    pub(crate) mutators: &'a [std::sync::Arc<mutator::Mutator>],
+    /// Their heaps.
+    pub(crate) heaps: &'a [&'a mut LocalHeap],
+    /// The pages of exited threads.
+    pub(crate) orphans: &'a crate::heap::orphans::Orphans,
+    /// The handle-slot areas (locked, as for a collection).
+    pub(crate) areas: &'a tcb::Areas,
+}
+
+/// Runs `f` with the world stopped and the collection lock held, as a
+/// collection does (for `heap::census` and `heap::write_snapshot`). `f`
+/// must not use the heap; it may run `Trace` impls (with the world stopped,
+/// as the collector does, so heap use there panics instead of waiting).
+/// Returns `None` when called from `Trace::trace` (inside this thread's own
+/// collection).
 ///
 /// Must not be called inside a heap operation.
-pub(crate) fn with_world_stopped<R>(
-    f: impl FnOnce(&[&mut LocalHeap], &crate::heap::orphans::Orphans) -> R,
-) -> Option<R> {
+pub(crate) fn with_world_stopped<R>(f: impl FnOnce(&StoppedHeap<'_>) -> R) -> Option<R> {
     let collecting = Role::Collecting.take()?;
     let result = mutator::section::while_suspended(|| {
         let _state = COLLECTOR.lock();
         let mut mutators = Vec::new();
         let world = StoppedWorld::stop(&mut mutators);
+        // The same order as a collection: areas, then orphans.
+        let areas = tcb::lock_areas();
         // SAFETY: the world is stopped until `world` is dropped (access rule
         // 2 of `mutator::record`), and each record appears once.
         let heaps: Vec<&mut LocalHeap> = mutators.iter().map(|m| unsafe { m.heap() }).collect();
         let orphans = ORPHANS.lock();
-        let result = f(&heaps, &orphans);
+        let result = f(&StoppedHeap {
+            mutators: &mutators,
+            heaps: &heaps,
+            orphans: &orphans,
+            areas: &areas,
+        });
         drop(orphans);
         drop(heaps);
+        drop(areas);
         drop(world);
         result
     });

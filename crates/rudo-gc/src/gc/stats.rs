@@ -78,9 +78,11 @@ pub struct GcStats {
     pub bytes_freed: u64,
     /// Objects freed.
     pub objects_freed: u64,
-    /// Bytes of objects alive in the heaps of running threads as the most
-    /// recent collection left them (pages of exited threads are not
-    /// counted).
+    /// Bytes of objects in the heaps of running threads as the most recent
+    /// collection left them: the survivors, plus the dead objects whose
+    /// destructors had not run yet (they are freed after them). Pages of
+    /// exited threads are not counted. `heap::census()` counts live objects
+    /// exactly, on request.
     pub live_bytes: u64,
     /// Objects alive, likewise.
     pub live_objects: u64,

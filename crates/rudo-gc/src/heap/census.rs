@@ -92,14 +92,9 @@ impl fmt::Display for Census {
 /// # drop(names);
 /// ```
 pub fn census() -> Census {
-    let counts = crate::gc::collector::with_world_stopped(|heaps, orphans| {
+    let counts = crate::gc::collector::with_world_stopped(|world| {
         let mut counts: HashMap<&'static str, (u64, u64)> = HashMap::new();
-        let pages = heaps
-            .iter()
-            .flat_map(|h| h.small.iter().chain(&h.large))
-            .chain(&orphans.small)
-            .chain(&orphans.large);
-        for &page in pages {
+        for page in super::snapshot::all_pages(world) {
             count_page(page, &mut counts);
         }
         counts

@@ -13,11 +13,13 @@ pub(crate) mod page;
 pub(crate) mod page_map;
 pub(crate) mod poison;
 pub(crate) mod size_class;
+pub(crate) mod snapshot;
 pub(crate) mod tcb;
 
 pub use census::{Census, TypeCensus, census};
 pub use lookup::{GcBoxInfo, find_gc_box};
 pub(crate) use orphans::orphan_heap;
+pub use snapshot::{SnapshotSummary, write_snapshot};
 pub use tcb::{ThreadControlBlock, current_thread_control_block};
 
 use self::local::Slot;

@@ -41,6 +41,10 @@ pub(crate) enum Pass {
     Subtract,
     Mark,
     FixUp,
+    /// Not a collection: every edge goes to the work list, a `Weak`'s with
+    /// its address's low bit set (headers are 16-aligned), for
+    /// `heap::write_snapshot`.
+    Edges,
 }
 
 /// The collector's per-collection scratch arrays a visitor updates.
@@ -105,6 +109,24 @@ impl Visitor {
             current_drops: false,
             dropping_edges: 0,
         }
+    }
+
+    /// A visitor that only lists edges (`Pass::Edges`) into `out`.
+    ///
+    /// # Safety
+    ///
+    /// `out` must stay valid and otherwise unused for as long as the
+    /// visitor is.
+    pub(crate) unsafe fn edges(out: &mut Vec<NonNull<GcHeader>>) -> Visitor {
+        let counters = Counters {
+            internal: &mut [],
+            dropping: &mut [],
+            fixup: &mut [],
+            worklist: out,
+        };
+        // SAFETY: the empty buffers are never indexed (the `Edges` pass
+        // touches only the work list); `out` as the caller promises.
+        unsafe { Visitor::new(Pass::Edges, 0, false, counters) }
     }
 
     /// The sum of the `dropping` counters, as this visitor left it.
@@ -173,6 +195,8 @@ impl Visitor {
             Pass::Mark => {}
             // SAFETY: a `Weak` keeps its target's header allocated.
             Pass::FixUp => unsafe { GcHeader::from_ptr(header.cast()) }.dec_weak(),
+            // SAFETY: constructor contract.
+            Pass::Edges => unsafe { self.worklist.as_mut() }.push(header.map_addr(|a| a | 1)),
         }
     }
 
@@ -237,6 +261,8 @@ impl Visitor {
                     unsafe { GcHeader::from_ptr(target.cast()) }.dec_strong();
                 }
             }
+            // SAFETY: constructor contract.
+            Pass::Edges => unsafe { self.worklist.as_mut() }.push(target),
         }
     }
 }

@@ -1,0 +1,354 @@
+//! `heap::write_snapshot`: the whole heap as a Chrome DevTools
+//! `.heapsnapshot`, which the Memory tab of Chrome DevTools (and any V8
+//! heap-snapshot parser) opens.
+//!
+//! The graph is captured with the world stopped, like a collection: every
+//! object not found dead yet on every thread's pages and the orphans, its
+//! edges from `Trace` (a `Trace` impl runs exactly as in a collection, so
+//! heap use there panics as it does there), and what holds it from outside
+//! the heap. The JSON is written after the world is released, from the
+//! captured copy: the writer is the caller's code and may block.
+//!
+//! What is in it: see [`write_snapshot`].
+
+use core::ptr::NonNull;
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use super::page::{PageKind, PagePtr};
+use super::{chunk, lookup};
+use crate::gc::collector::{StoppedHeap, with_world_stopped};
+use crate::ptr::header::GcHeader;
+use crate::sync::raw::Ordering::Relaxed;
+use crate::trace::Visitor;
+
+/// Every page with objects: each running thread's, then the orphans.
+pub(crate) fn all_pages<'a>(world: &'a StoppedHeap<'_>) -> impl Iterator<Item = PagePtr> + 'a {
+    world
+        .heaps
+        .iter()
+        .flat_map(|h| h.small.iter().chain(&h.large))
+        .chain(&world.orphans.small)
+        .chain(&world.orphans.large)
+        .copied()
+}
+
+/// One object, as captured.
+struct Object {
+    addr: usize,
+    type_name: &'static str,
+    size: usize,
+    strong: u32,
+}
+
+/// The captured heap graph. Edges are grouped by source, in object order.
+#[derive(Default)]
+struct Graph {
+    objects: Vec<Object>,
+    /// Per object, its edges: `(target index, weak)`.
+    edges: Vec<Vec<(u32, bool)>>,
+    handle_roots: Vec<u32>,
+    region_roots: Vec<u32>,
+}
+
+/// What [`write_snapshot`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SnapshotSummary {
+    /// Objects (nodes besides the four synthetic ones).
+    pub objects: usize,
+    /// Edges between objects (`Gc` and `Weak` fields), not counting root
+    /// edges.
+    pub edges: usize,
+    /// Objects held by handle slots, conservative regions and external
+    /// references (an object may be in more than one).
+    pub roots: usize,
+}
+
+/// Writes the whole heap to `out` as a Chrome DevTools `.heapsnapshot`:
+/// open it in the Memory tab of Chrome DevTools (Load profile) to see what
+/// the heap holds and what keeps an object alive. The graph is taken with
+/// the world stopped, a pause like a full collection's; the JSON is written
+/// afterwards. Returns what was written.
+///
+/// What is in it:
+///
+/// - node 0, `(rudo-gc roots)`, synthetic, with an edge to each root
+///   category: `(handle slots)`, `(conservative regions)` and `(external
+///   references)` (objects whose strong count exceeds the references from
+///   inside the heap: a `Gc` in a variable, a task, a `RootTable`, an
+///   `AsyncHandleScope`, ...). Each category has an edge to every object it
+///   holds;
+/// - one node per object: type `object`, name the value's type name, id
+///   derived from its address (stable across snapshots while the object
+///   lives, so DevTools' comparison view matches objects), self size its
+///   slot;
+/// - one edge per `Gc` a value owns (`element`, numbered in `Trace` order)
+///   and per `Weak` (`weak`).
+///
+/// A `GcCell` that is mutably borrowed while the snapshot is taken is not
+/// traced (as in a collection), so its edges are missing from that
+/// snapshot.
+///
+/// Returns an empty snapshot (only the root nodes) when called from
+/// `Trace::trace`.
+///
+/// # Errors
+///
+/// Any error of `out`.
+///
+/// # Panics
+///
+/// Resumes a panic of a `Trace` impl (after releasing the world), as a
+/// collection would.
+///
+/// # Examples
+///
+/// ```
+/// use rudo_gc::{Gc, GcCell, heap};
+///
+/// let list = Gc::new(GcCell::new(vec![Gc::new(1_u32), Gc::new(2_u32)]));
+/// let mut json = Vec::new();
+/// let summary = heap::write_snapshot(&mut json).unwrap();
+/// assert!(summary.objects >= 3 && summary.edges >= 2);
+/// assert!(String::from_utf8(json).unwrap().starts_with("{\"snapshot\":"));
+/// # drop(list);
+/// ```
+pub fn write_snapshot(out: impl Write) -> io::Result<SnapshotSummary> {
+    let graph = with_world_stopped(capture).unwrap_or_default();
+    write_json(&graph, out)
+}
+
+/// Captures the graph. The world is stopped.
+fn capture(world: &StoppedHeap<'_>) -> Graph {
+    let mut graph = Graph::default();
+    let mut index: HashMap<usize, u32> = HashMap::new();
+    for page in all_pages(world) {
+        let words = if page.kind() == PageKind::Large {
+            1
+        } else {
+            page.bitmap_words()
+        };
+        for w in 0..words {
+            let mut live = page.alloc_word(w).load(Relaxed) & !page.pending_word(w).load(Relaxed);
+            while live != 0 {
+                let slot = w * 64 + live.trailing_zeros() as usize;
+                live &= live - 1;
+                let object = page.slot(slot);
+                // SAFETY: an allocated slot holds an initialised header;
+                // nothing frees it while the world is stopped.
+                let header = unsafe { GcHeader::from_ptr(object) };
+                index.insert(object.as_ptr() as usize, graph.objects.len() as u32);
+                graph.objects.push(Object {
+                    addr: object.as_ptr() as usize,
+                    type_name: (header.vtable().type_name)(),
+                    size: page.slot_size(),
+                    strong: header.strong(),
+                });
+            }
+        }
+    }
+    // Edges, from each object's `Trace`.
+    let mut found: Vec<NonNull<GcHeader>> = Vec::new();
+    for object in &graph.objects {
+        let mut edges = Vec::new();
+        let ptr = NonNull::new(object.addr as *mut GcHeader).expect("slots are never null");
+        // SAFETY: a live object (captured above, world still stopped).
+        let header = unsafe { GcHeader::from_ptr(ptr.cast()) };
+        if let Some(trace) = header.vtable().trace {
+            {
+                // SAFETY: `found` outlives the visitor and is not used
+                // while it is.
+                let mut visitor = unsafe { Visitor::edges(&mut found) };
+                // SAFETY: a live object of this vtable's type, in a slot of
+                // `size` bytes.
+                unsafe { trace(ptr, object.size, &mut visitor) };
+            }
+            for target in found.drain(..) {
+                let addr = target.as_ptr() as usize;
+                if let Some(&t) = index.get(&(addr & !1)) {
+                    edges.push((t, addr & 1 == 1));
+                }
+            }
+        }
+        graph.edges.push(edges);
+    }
+    // Handle slots of every control block.
+    let mut handle = |object: NonNull<GcHeader>| {
+        if let Some(&t) = index.get(&(object.as_ptr() as usize)) {
+            graph.handle_roots.push(t);
+        }
+    };
+    // SAFETY: the world is stopped and the collection lock held
+    // (`with_world_stopped`).
+    unsafe {
+        world
+            .areas
+            .for_each(|handles| handles.for_each_root(&mut handle))
+    };
+    // Conservative regions; the lookup guard keeps the pages their words
+    // name allocated while they are looked up.
+    let _lookup = chunk::lookup_guard();
+    for m in world.mutators {
+        for region in m.regions.lock().iter() {
+            region.for_each_word(|word| {
+                if let Some(found) = lookup::live_object(word as *const u8)
+                    && let Some(&t) = index.get(&(found.object.as_ptr() as usize))
+                {
+                    graph.region_roots.push(t);
+                }
+            });
+        }
+    }
+    graph.handle_roots.sort_unstable();
+    graph.handle_roots.dedup();
+    graph.region_roots.sort_unstable();
+    graph.region_roots.dedup();
+    graph
+}
+
+/// Synthetic nodes before the objects: the root and its three categories.
+const SYNTHETIC: usize = 4;
+/// Fields per node (`type, name, id, self_size, edge_count, trace_node_id,
+/// detachedness`).
+const NODE_FIELDS: usize = 7;
+/// Node type indices (`meta.node_types[0]`).
+const NODE_OBJECT: usize = 3;
+const NODE_SYNTHETIC: usize = 9;
+/// Edge type indices (`meta.edge_types[0]`).
+const EDGE_ELEMENT: usize = 1;
+const EDGE_WEAK: usize = 6;
+
+const META: &str = r#"{"node_fields":["type","name","id","self_size","edge_count","trace_node_id","detachedness"],"node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic","concatenated string","sliced string","symbol","bigint","object shape"],"string","number","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],"edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"],"trace_function_info_fields":["function_id","name","script_name","script_id","line","column"],"trace_node_fields":["id","function_info_index","count","size","children"],"sample_fields":["timestamp_us","last_assigned_id"],"location_fields":["object_index","script_id","line","column"]}"#;
+
+/// The string table.
+#[derive(Default)]
+struct Strings<'a> {
+    list: Vec<&'a str>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> Strings<'a> {
+    fn get(&mut self, s: &'a str) -> usize {
+        *self.index.entry(s).or_insert_with(|| {
+            self.list.push(s);
+            self.list.len() - 1
+        })
+    }
+}
+
+fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
+    let mut out = io::BufWriter::new(out);
+    let mut strings = Strings::default();
+    strings.get("");
+    let weak_name = strings.get("weak");
+    // Internal strong references per object: the rest are from outside.
+    let mut internal = vec![0_u32; graph.objects.len()];
+    for edges in &graph.edges {
+        for &(t, weak) in edges {
+            if !weak {
+                internal[t as usize] += 1;
+            }
+        }
+    }
+    let external: Vec<u32> = (0..graph.objects.len() as u32)
+        .filter(|&i| graph.objects[i as usize].strong > internal[i as usize])
+        .collect();
+    let categories: [(&str, &[u32]); 3] = [
+        ("(handle slots)", &graph.handle_roots),
+        ("(conservative regions)", &graph.region_roots),
+        ("(external references)", &external),
+    ];
+    let node_count = SYNTHETIC + graph.objects.len();
+    let object_edges: usize = graph.edges.iter().map(Vec::len).sum();
+    let root_edges: usize = categories.iter().map(|c| c.1.len()).sum();
+    let edge_count = 3 + root_edges + object_edges;
+
+    write!(
+        out,
+        "{{\"snapshot\":{{\"meta\":{META},\"node_count\":{node_count},\"edge_count\":{edge_count},\"trace_function_count\":0}},\n\"nodes\":["
+    )?;
+    let mut first = true;
+    let mut node = |out: &mut io::BufWriter<_>, fields: [usize; NODE_FIELDS]| -> io::Result<()> {
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        let [a, b, c, d, e, f, g] = fields;
+        writeln!(out, "{a},{b},{c},{d},{e},{f},{g}")
+    };
+    let root_name = strings.get("(rudo-gc roots)");
+    node(&mut out, [NODE_SYNTHETIC, root_name, 1, 0, 3, 0, 0])?;
+    for (i, (name, members)) in categories.iter().enumerate() {
+        let name = strings.get(name);
+        node(
+            &mut out,
+            [NODE_SYNTHETIC, name, 3 + 2 * i, 0, members.len(), 0, 0],
+        )?;
+    }
+    for (object, edges) in graph.objects.iter().zip(&graph.edges) {
+        let name = strings.get(object.type_name);
+        // Slots are 16-aligned: `addr / 8` is even, so the id is odd (as V8's
+        // object ids are) and above the synthetic nodes' 1, 3, 5, 7.
+        let id = object.addr / 8 + 1;
+        node(
+            &mut out,
+            [NODE_OBJECT, name, id, object.size, edges.len(), 0, 0],
+        )?;
+    }
+    out.write_all(b"],\n\"edges\":[")?;
+    let mut first = true;
+    let mut edge = |out: &mut io::BufWriter<_>, kind: usize, name: usize, to: usize| {
+        let sep = if first { "" } else { "," };
+        first = false;
+        writeln!(out, "{sep}{kind},{name},{}", to * NODE_FIELDS)
+    };
+    for i in 0..3 {
+        edge(&mut out, EDGE_ELEMENT, i, 1 + i)?;
+    }
+    for (_, members) in &categories {
+        for (k, &t) in members.iter().enumerate() {
+            edge(&mut out, EDGE_ELEMENT, k, SYNTHETIC + t as usize)?;
+        }
+    }
+    for edges in &graph.edges {
+        let mut element = 0;
+        for &(t, weak) in edges {
+            if weak {
+                edge(&mut out, EDGE_WEAK, weak_name, SYNTHETIC + t as usize)?;
+            } else {
+                edge(&mut out, EDGE_ELEMENT, element, SYNTHETIC + t as usize)?;
+                element += 1;
+            }
+        }
+    }
+    out.write_all(b"],\n\"trace_function_infos\":[],\"trace_tree\":[],\"samples\":[],\"locations\":[],\n\"strings\":[")?;
+    for (i, s) in strings.list.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        write_json_string(&mut out, s)?;
+    }
+    out.write_all(b"]}\n")?;
+    out.flush()?;
+    Ok(SnapshotSummary {
+        objects: graph.objects.len(),
+        edges: object_edges,
+        roots: root_edges,
+    })
+}
+
+/// Writes `s` as a JSON string literal.
+fn write_json_string(out: &mut impl Write, s: &str) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    for c in s.chars() {
+        match c {
+            '"' => out.write_all(b"\\\"")?,
+            '\\' => out.write_all(b"\\\\")?,
+            '\n' => out.write_all(b"\\n")?,
+            c if (c as u32) < 0x20 => write!(out, "\\u{:04x}", c as u32)?,
+            c => write!(out, "{c}")?,
+        }
+    }
+    out.write_all(b"\"")
+}
