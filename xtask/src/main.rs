@@ -28,9 +28,10 @@ commands:
   examples run every example once (the service for a second, with both stores;
            the VM's programs on every stack flavour)
   heapsnapshot
-           the leak_hunt example's heap snapshot loaded into a published
-           parser (npm's v8-heapsnapshot, installed into target/): counts
-           and the leaked object's retainer path (needs node and npm)
+           the leak_hunt example's heap snapshot loaded into published
+           parsers (npm's v8-heapsnapshot, and DevTools' own code from
+           heap-snapshot-toolkit; installed into target/): counts, the
+           Summary view, the leaked object's retainers (needs node and npm)
   miri     the core's and the adapter's tests under Miri (installs nightly miri
            if missing)
   sanitize [--only address|thread]
@@ -269,13 +270,14 @@ fn examples(root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The leak-hunt example writes a snapshot; a published parser of V8's
-/// format (`xtask/heapsnapshot/check.js`, npm's `v8-heapsnapshot`) loads it
-/// and checks it against what the example says it wrote.
+/// The leak-hunt example writes a snapshot; published parsers of V8's
+/// format load it (`xtask/heapsnapshot/check.mjs`: npm's `v8-heapsnapshot`,
+/// and `heap-snapshot-toolkit`, which is Chrome DevTools' own snapshot
+/// code) and check it against what the example says it wrote.
 fn heapsnapshot(root: &Path) -> Result<(), String> {
     let dir = root.join("target").join("heapsnapshot");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for file in ["package.json", "check.js"] {
+    for file in ["package.json", "check.mjs"] {
         let from = root.join("xtask/heapsnapshot").join(file);
         std::fs::copy(&from, dir.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
     }
@@ -297,7 +299,7 @@ fn heapsnapshot(root: &Path) -> Result<(), String> {
     npm.current_dir(&dir);
     run(npm).map_err(|e| format!("{e} (this step needs node and npm on the PATH)"))?;
     let mut node = Command::new("node");
-    node.arg("check.js").arg(&snapshot).current_dir(&dir);
+    node.arg("check.mjs").arg(&snapshot).current_dir(&dir);
     run(node)
 }
 
@@ -379,7 +381,8 @@ pub(crate) fn nightly_cargo(root: &Path) -> Command {
 /// permissive provenance; so does `ptr_raw`, whose FFI round trip turns a
 /// `Gc::into_raw` pointer into a `u64` and back, as C user data does, and
 /// `ptr_interior` and the `roots_*` region tests, whose words are addresses
-/// stored as integers; `heap_census`, whose threads hand objects over.
+/// stored as integers; `heap_census`, whose threads hand objects over, and
+/// `heap_snapshot`, which registers a region.
 /// Everything else runs with strict provenance.
 const MIRI_THREADED_TESTS: &[&str] = &[
     "threads",
@@ -395,6 +398,7 @@ const MIRI_THREADED_TESTS: &[&str] = &[
     "roots_conservative",
     "roots_section",
     "heap_census",
+    "heap_snapshot",
 ];
 
 /// The core's integration test files (`crates/rudo-gc/tests/*.rs`), by

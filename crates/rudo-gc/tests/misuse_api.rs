@@ -258,3 +258,22 @@ fn heap_use_from_a_thread_local_destructor_after_teardown_panics_with_clear_mess
         ]
     );
 }
+
+#[test]
+fn a_snapshot_to_a_failing_writer_returns_its_error_and_the_heap_works_on() {
+    struct Broken;
+    impl std::io::Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let kept = Gc::new(3_u8);
+    let error = rudo_gc::heap::write_snapshot(Broken).expect_err("the writer fails");
+    assert_eq!(error.to_string(), "disk full");
+    assert_eq!(*kept, 3);
+    collect_now();
+    assert_eq!(*Gc::new(4_u8), 4);
+}

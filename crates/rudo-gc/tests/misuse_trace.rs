@@ -26,9 +26,10 @@ enum Action {
     Scope,
     Collect,
     CollectMinor,
+    Inspect,
 }
 
-const ACTIONS: [Action; 10] = [
+const ACTIONS: [Action; 11] = [
     Action::Nothing,
     Action::DropGc,
     Action::DropWeak,
@@ -39,6 +40,7 @@ const ACTIONS: [Action; 10] = [
     Action::Scope,
     Action::Collect,
     Action::CollectMinor,
+    Action::Inspect,
 ];
 
 /// The action, for whichever thread runs `trace` (a parallel mark may run
@@ -49,6 +51,9 @@ type Stash = (Option<Gc<u32>>, Option<Weak<u32>>);
 static STASH: Mutex<Stash> = Mutex::new((None, None));
 /// Collections `trace` asked for, and how many had run before.
 static ASKED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+/// What `heap::census` and `heap::write_snapshot` returned inside `trace`:
+/// objects counted.
+static INSPECTED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 
 /// The stash (a panic while it was locked does not matter here).
 fn stash() -> std::sync::MutexGuard<'static, Stash> {
@@ -89,6 +94,13 @@ unsafe impl Trace for Misbehaving {
                     rudo_gc::collect_minor();
                 }
                 ASKED.lock().unwrap().push(stats().collections - before);
+            }
+            Action::Inspect => {
+                let census = rudo_gc::heap::census().objects();
+                let snapshot = rudo_gc::heap::write_snapshot(std::io::sink())
+                    .expect("a sink takes anything")
+                    .objects as u64;
+                INSPECTED.lock().unwrap().extend([census, snapshot]);
             }
         }
         self.next.trace(v);
@@ -213,4 +225,13 @@ fn a_collection_asked_for_in_trace_is_skipped() {
             "{action:?}: no collection ran from inside trace: {asked:?}"
         );
     }
+}
+
+#[test]
+fn a_census_or_snapshot_taken_in_trace_is_empty() {
+    INSPECTED.lock().unwrap().clear();
+    assert_eq!(collect_while(Action::Inspect), None, "no panic");
+    let inspected = INSPECTED.lock().unwrap().clone();
+    assert!(!inspected.is_empty(), "trace ran");
+    assert!(inspected.iter().all(|&n| n == 0), "{inspected:?}");
 }
