@@ -56,10 +56,11 @@ fn bench(c: &mut Criterion) {
     let mut json = Vec::new();
     let summary = heap::write_snapshot(&mut json).unwrap();
     eprintln!(
-        "snapshot of {} objects and {} edges: {:.1} MiB of JSON",
+        "snapshot of {} objects and {} edges: {:.1} MiB of JSON, world stopped {:.1?}",
         summary.objects,
         summary.edges,
-        json.len() as f64 / (1 << 20) as f64
+        json.len() as f64 / (1 << 20) as f64,
+        summary.pause
     );
     let mut g = c.benchmark_group("heap_1m");
     g.sample_size(10).measurement_time(Duration::from_secs(20));

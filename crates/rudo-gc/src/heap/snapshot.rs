@@ -13,7 +13,9 @@
 
 use core::ptr::NonNull;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Write};
+use std::time::{Duration, Instant};
 
 use super::page::{PageKind, PagePtr};
 use super::{chunk, lookup};
@@ -21,6 +23,29 @@ use crate::gc::collector::{StoppedHeap, with_world_stopped};
 use crate::ptr::header::GcHeader;
 use crate::sync::raw::Ordering::Relaxed;
 use crate::trace::Visitor;
+
+/// Object addresses to node indices. Addresses are distinct and 16-aligned,
+/// so a multiplicative hash is as good as SipHash here and several times
+/// faster (the map is built and probed with the world stopped).
+type AddrMap = HashMap<usize, u32, BuildHasherDefault<AddrHasher>>;
+
+/// Fibonacci hashing of an address.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, addr: usize) {
+        self.0 = ((addr as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// Every page with objects: each running thread's, then the orphans.
 pub(crate) fn all_pages<'a>(world: &'a StoppedHeap<'_>) -> impl Iterator<Item = PagePtr> + 'a {
@@ -35,18 +60,22 @@ pub(crate) fn all_pages<'a>(world: &'a StoppedHeap<'_>) -> impl Iterator<Item = 
 
 /// One object, as captured.
 struct Object {
-    addr: usize,
+    /// Its header, with the page's provenance. Only dereferenced while the
+    /// world is stopped (`capture`).
+    ptr: NonNull<u8>,
     type_name: &'static str,
     size: usize,
     strong: u32,
 }
 
-/// The captured heap graph. Edges are grouped by source, in object order.
+/// The captured heap graph.
 #[derive(Default)]
 struct Graph {
     objects: Vec<Object>,
-    /// Per object, its edges: `(target index, weak)`.
-    edges: Vec<Vec<(u32, bool)>>,
+    /// Every edge, `(target index, weak)`, grouped by source in object
+    /// order: object `i`'s are `edges[edge_start[i]..edge_start[i + 1]]`.
+    edges: Vec<(u32, bool)>,
+    edge_start: Vec<usize>,
     handle_roots: Vec<u32>,
     region_roots: Vec<u32>,
 }
@@ -63,6 +92,9 @@ pub struct SnapshotSummary {
     /// Objects held by handle slots, conservative regions and external
     /// references (an object may be in more than one).
     pub roots: usize,
+    /// How long the world was stopped to capture the graph (writing the
+    /// JSON came after).
+    pub pause: Duration,
 }
 
 /// Writes the whole heap to `out` as a Chrome DevTools `.heapsnapshot`:
@@ -115,14 +147,21 @@ pub struct SnapshotSummary {
 /// # drop(list);
 /// ```
 pub fn write_snapshot(out: impl Write) -> io::Result<SnapshotSummary> {
-    let graph = with_world_stopped(capture).unwrap_or_default();
-    write_json(&graph, out)
+    let (graph, pause) = with_world_stopped(|world| {
+        let started = Instant::now();
+        let graph = capture(world);
+        (graph, started.elapsed())
+    })
+    .unwrap_or_default();
+    let mut summary = write_json(&graph, out)?;
+    summary.pause = pause;
+    Ok(summary)
 }
 
 /// Captures the graph. The world is stopped.
 fn capture(world: &StoppedHeap<'_>) -> Graph {
     let mut graph = Graph::default();
-    let mut index: HashMap<usize, u32> = HashMap::new();
+    let mut index = AddrMap::default();
     for page in all_pages(world) {
         let words = if page.kind() == PageKind::Large {
             1
@@ -138,9 +177,9 @@ fn capture(world: &StoppedHeap<'_>) -> Graph {
                 // SAFETY: an allocated slot holds an initialised header;
                 // nothing frees it while the world is stopped.
                 let header = unsafe { GcHeader::from_ptr(object) };
-                index.insert(object.as_ptr() as usize, graph.objects.len() as u32);
+                index.insert(object.as_ptr().addr(), graph.objects.len() as u32);
                 graph.objects.push(Object {
-                    addr: object.as_ptr() as usize,
+                    ptr: object,
                     type_name: (header.vtable().type_name)(),
                     size: page.slot_size(),
                     strong: header.strong(),
@@ -150,9 +189,10 @@ fn capture(world: &StoppedHeap<'_>) -> Graph {
     }
     // Edges, from each object's `Trace`.
     let mut found: Vec<NonNull<GcHeader>> = Vec::new();
+    graph.edge_start.reserve(graph.objects.len() + 1);
     for object in &graph.objects {
-        let mut edges = Vec::new();
-        let ptr = NonNull::new(object.addr as *mut GcHeader).expect("slots are never null");
+        graph.edge_start.push(graph.edges.len());
+        let ptr = object.ptr.cast::<GcHeader>();
         // SAFETY: a live object (captured above, world still stopped).
         let header = unsafe { GcHeader::from_ptr(ptr.cast()) };
         if let Some(trace) = header.vtable().trace {
@@ -165,17 +205,17 @@ fn capture(world: &StoppedHeap<'_>) -> Graph {
                 unsafe { trace(ptr, object.size, &mut visitor) };
             }
             for target in found.drain(..) {
-                let addr = target.as_ptr() as usize;
+                let addr = target.as_ptr().addr();
                 if let Some(&t) = index.get(&(addr & !1)) {
-                    edges.push((t, addr & 1 == 1));
+                    graph.edges.push((t, addr & 1 == 1));
                 }
             }
         }
-        graph.edges.push(edges);
     }
+    graph.edge_start.push(graph.edges.len());
     // Handle slots of every control block.
     let mut handle = |object: NonNull<GcHeader>| {
-        if let Some(&t) = index.get(&(object.as_ptr() as usize)) {
+        if let Some(&t) = index.get(&object.as_ptr().addr()) {
             graph.handle_roots.push(t);
         }
     };
@@ -193,7 +233,7 @@ fn capture(world: &StoppedHeap<'_>) -> Graph {
         for region in m.regions.lock().iter() {
             region.for_each_word(|word| {
                 if let Some(found) = lookup::live_object(word as *const u8)
-                    && let Some(&t) = index.get(&(found.object.as_ptr() as usize))
+                    && let Some(&t) = index.get(&found.object.as_ptr().addr())
                 {
                     graph.region_roots.push(t);
                 }
@@ -244,11 +284,9 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
     let weak_name = strings.get("weak");
     // Internal strong references per object: the rest are from outside.
     let mut internal = vec![0_u32; graph.objects.len()];
-    for edges in &graph.edges {
-        for &(t, weak) in edges {
-            if !weak {
-                internal[t as usize] += 1;
-            }
+    for &(t, weak) in &graph.edges {
+        if !weak {
+            internal[t as usize] += 1;
         }
     }
     let external: Vec<u32> = (0..graph.objects.len() as u32)
@@ -260,7 +298,7 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
         ("(external references)", &external),
     ];
     let node_count = SYNTHETIC + graph.objects.len();
-    let object_edges: usize = graph.edges.iter().map(Vec::len).sum();
+    let object_edges = graph.edges.len();
     let root_edges: usize = categories.iter().map(|c| c.1.len()).sum();
     let edge_count = 3 + root_edges + object_edges;
 
@@ -286,15 +324,13 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
             [NODE_SYNTHETIC, name, 3 + 2 * i, 0, members.len(), 0, 0],
         )?;
     }
-    for (object, edges) in graph.objects.iter().zip(&graph.edges) {
+    for (i, object) in graph.objects.iter().enumerate() {
+        let edges = graph.edge_start[i + 1] - graph.edge_start[i];
         let name = strings.get(object.type_name);
         // Slots are 16-aligned: `addr / 8` is even, so the id is odd (as V8's
         // object ids are) and above the synthetic nodes' 1, 3, 5, 7.
-        let id = object.addr / 8 + 1;
-        node(
-            &mut out,
-            [NODE_OBJECT, name, id, object.size, edges.len(), 0, 0],
-        )?;
+        let id = object.ptr.as_ptr().addr() / 8 + 1;
+        node(&mut out, [NODE_OBJECT, name, id, object.size, edges, 0, 0])?;
     }
     out.write_all(b"],\n\"edges\":[")?;
     let mut first = true;
@@ -311,9 +347,9 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
             edge(&mut out, EDGE_ELEMENT, k, SYNTHETIC + t as usize)?;
         }
     }
-    for edges in &graph.edges {
+    for i in 0..graph.objects.len() {
         let mut element = 0;
-        for &(t, weak) in edges {
+        for &(t, weak) in &graph.edges[graph.edge_start[i]..graph.edge_start[i + 1]] {
             if weak {
                 edge(&mut out, EDGE_WEAK, weak_name, SYNTHETIC + t as usize)?;
             } else {
@@ -335,6 +371,7 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
         objects: graph.objects.len(),
         edges: object_edges,
         roots: root_edges,
+        pause: Duration::ZERO,
     })
 }
 
