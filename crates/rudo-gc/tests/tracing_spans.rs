@@ -224,3 +224,28 @@ fn a_pause_over_the_threshold_is_a_warn_event_inside_the_span() {
     );
     assert_eq!(GcConfig::default().slow_pause, Duration::from_millis(100));
 }
+
+#[test]
+fn collections_run_at_safepoints_and_by_the_budget_say_so() {
+    let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let old = config();
+    let captured = capture(|| {
+        set_config(old.young_budget_bytes(64 << 10));
+        for i in 0..10_000_u64 {
+            drop(Gc::new([i; 8])); // ten budgets of garbage: budget collections
+        }
+        set_config(old.young_budget_bytes(64 << 10).automatic(false));
+        for i in 0..10_000_u64 {
+            drop(Gc::new([i; 8]));
+        }
+        rudo_gc::safepoint(); // the due collection runs here
+        set_config(old);
+    });
+    set_config(old);
+    let triggers: Vec<&str> = collect_spans(&captured)
+        .iter()
+        .map(|s| s.fields["trigger"].as_str())
+        .collect();
+    assert!(triggers.contains(&"budget"), "{triggers:?}");
+    assert_eq!(triggers.last(), Some(&"safepoint"), "{triggers:?}");
+}

@@ -53,6 +53,9 @@ pub(crate) enum Trigger {
     /// A thread spent its young allocation budget: minor, or major if the
     /// heap grew by the growth factor since the last major collection.
     Budget,
+    /// The same, run at a `safepoint()` (with `GcConfig::automatic(false)`,
+    /// where allocation only notes that a collection is due).
+    Safepoint,
     /// A thread is exiting: always a major collection.
     ThreadExit,
 }
@@ -189,7 +192,9 @@ pub(crate) fn run(trigger: Trigger) -> bool {
         // A collection started after the request and finished while we
         // waited for the lock: it found everything this one would.
         let superseded = match trigger {
-            Trigger::Budget | Trigger::ExplicitMinor => STARTED.load(Relaxed) != seen,
+            Trigger::Budget | Trigger::Safepoint | Trigger::ExplicitMinor => {
+                STARTED.load(Relaxed) != seen
+            }
             Trigger::Explicit | Trigger::ThreadExit => STARTED_MAJOR.load(Relaxed) != seen_major,
         };
         !superseded && collect_locked(&mut state, trigger)
@@ -310,7 +315,9 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     let minor = match trigger {
         Trigger::Explicit | Trigger::ThreadExit => false,
         Trigger::ExplicitMinor => true,
-        Trigger::Budget => !config::wants_major(state.old_bytes, state.old_after_major),
+        Trigger::Budget | Trigger::Safepoint => {
+            !config::wants_major(state.old_bytes, state.old_after_major)
+        }
     };
     // Skip when nothing changed since the last collection that would have
     // found the same garbage: any collection for a minor one, the last

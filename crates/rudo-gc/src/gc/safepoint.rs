@@ -93,7 +93,13 @@ pub(crate) fn run_requested() {
             }
             return;
         }
-        collector::run(Trigger::Budget);
+        // `COLLECTION_DUE` is safepoint-only mode's request.
+        let trigger = if work & COLLECTION_DUE != 0 {
+            Trigger::Safepoint
+        } else {
+            Trigger::Budget
+        };
+        collector::run(trigger);
     } else if work & (VALUES_PENDING | VALUES_DUE) != 0 {
         sweep::sweep_current_thread();
     }

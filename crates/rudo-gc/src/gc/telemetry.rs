@@ -6,7 +6,7 @@
 //!   before the world stops and its fields are recorded after the world is
 //!   released: a subscriber's code never runs while the world is stopped
 //!   (it could use the heap, which would wait for itself). Fields: `trigger`
-//!   (`budget`, `explicit`, `explicit_minor`, `thread_exit`), `kind`
+//!   (`budget`, `safepoint`, `explicit`, `explicit_minor`, `thread_exit`), `kind`
 //!   (`minor`, `major`, or `skipped`), `traced_objects`, `traced_bytes`
 //!   (the collected set), `freed_objects`, `freed_bytes`, `promoted_bytes`,
 //!   and the times in microseconds: `pause_us`, `subtract_us`, `mark_us`,
@@ -46,6 +46,7 @@ impl CollectionSpan {
             use tracing::field::Empty;
             let trigger = match trigger {
                 Trigger::Budget => "budget",
+                Trigger::Safepoint => "safepoint",
                 Trigger::Explicit => "explicit",
                 Trigger::ExplicitMinor => "explicit_minor",
                 Trigger::ThreadExit => "thread_exit",
