@@ -26,7 +26,7 @@ const expected = JSON.parse(readFileSync(`${file}.expected.json`, 'utf8'));
 const snapshot = await v8hs.parseSnapshot(readFileSync(file, 'utf8'));
 const synthetic = snapshot.nodes.filter((n) => n.type === 'synthetic');
 const objects = snapshot.nodes.filter((n) => n.type === 'object');
-if (synthetic.length !== 4) fail(`4 synthetic nodes expected, got ${synthetic.length}`);
+if (synthetic.length !== 5) fail(`5 synthetic nodes expected, got ${synthetic.length}`);
 if (objects.length !== expected.objects) {
   fail(`${expected.objects} objects expected, got ${objects.length}`);
 }

@@ -135,6 +135,7 @@ pub use gc::drop_panic::{DropPanic, set_drop_panic_hook, take_drop_panic_hook};
 pub use gc::histogram::PauseHistogram;
 #[cfg(not(loom))]
 pub use gc::safepoint::safepoint;
+#[cfg(not(loom))]
 pub use gc::stats::{GcStats, PhaseTimes, stats};
 #[cfg(not(loom))]
 pub use gc::sweep::sweep_pending;

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::AtomicUsize;
 
-use rudo_gc::roots::{ConservativeRegion, MutatorSection};
+use rudo_gc::roots::{ConservativeRegion, MutatorSection, RootTable};
 use rudo_gc::{Gc, GcCell, Trace, Weak, handles, heap};
 use serde_json::Value;
 
@@ -91,7 +91,8 @@ fn name<T>() -> String {
 fn a_snapshot_holds_exactly_the_graph_with_its_roots_and_retainers() {
     // The graph: a registry holding three sessions of two entries each,
     // entries pointing back weakly; one object held only by a handle, one
-    // only named by a conservative region (and a `Gc` beside it).
+    // only by a root table, one named by a conservative region (and a `Gc`
+    // beside it).
     let registry = Gc::new(Registry {
         sessions: GcCell::new(Vec::new()),
     });
@@ -112,12 +113,14 @@ fn a_snapshot_holds_exactly_the_graph_with_its_roots_and_retainers() {
     let in_region = Gc::new(7_u16);
     let words = [AtomicUsize::new(Gc::as_ptr(&in_region) as usize)];
     let region = ConservativeRegion::register(&section, &words);
+    let table = RootTable::new();
+    let ticket = table.pin(Gc::new(9_u64)); // held only by the table
 
     let json = handles::scope(|scope| {
         let _handle = scope.handle(&Gc::new(5_u32)); // the `Gc` is dropped; the handle holds it
         let mut json = Vec::new();
         let summary = heap::write_snapshot(&mut json).expect("writes to a Vec");
-        assert_eq!(summary.objects, 1 + 3 + 6 + 1 + 1);
+        assert_eq!(summary.objects, 1 + 3 + 6 + 1 + 1 + 1);
         assert_eq!(summary.edges, 3 + 6 + 6);
         json
     });
@@ -125,7 +128,7 @@ fn a_snapshot_holds_exactly_the_graph_with_its_roots_and_retainers() {
     drop(section);
 
     let p = parse(&json);
-    assert_eq!(p.nodes.len(), 4 + 12);
+    assert_eq!(p.nodes.len(), 5 + 13);
     let count = |ty: &str| p.nodes.iter().filter(|n| n.1 == ty).count();
     assert_eq!(count(&name::<Registry>()), 1);
     assert_eq!(count(&name::<Session>()), 3);
@@ -137,8 +140,8 @@ fn a_snapshot_holds_exactly_the_graph_with_its_roots_and_retainers() {
     ids.dedup();
     assert_eq!(ids.len(), p.nodes.len());
     // Objects have their slot sizes; synthetic nodes none.
-    assert!(p.nodes[4..].iter().all(|n| n.0 == "object" && n.3 >= 16));
-    assert!(p.nodes[..4].iter().all(|n| n.0 == "synthetic" && n.3 == 0));
+    assert!(p.nodes[5..].iter().all(|n| n.0 == "object" && n.3 >= 16));
+    assert!(p.nodes[..5].iter().all(|n| n.0 == "synthetic" && n.3 == 0));
     assert_eq!(p.nodes[0].1, "(rudo-gc roots)");
 
     let held_by = |category: &str| -> Vec<String> {
@@ -153,6 +156,7 @@ fn a_snapshot_holds_exactly_the_graph_with_its_roots_and_retainers() {
         names
     };
     assert_eq!(held_by("(handle slots)"), ["u32"]);
+    assert_eq!(held_by("(root tables)"), ["u64"]);
     assert_eq!(held_by("(conservative regions)"), ["u16"]);
     let mut external = vec![name::<Registry>(), "u16".to_owned()];
     external.sort();
@@ -188,4 +192,5 @@ fn a_snapshot_holds_exactly_the_graph_with_its_roots_and_retainers() {
         ]
     );
     drop((registry, in_region));
+    assert_eq!(table.unpin(ticket).map(|v| *v), Ok(9));
 }

@@ -78,6 +78,8 @@ struct Graph {
     edge_start: Vec<usize>,
     handle_roots: Vec<u32>,
     region_roots: Vec<u32>,
+    /// One entry per pinned `Gc` (an object pinned twice is here twice).
+    table_roots: Vec<u32>,
 }
 
 /// What [`write_snapshot`] wrote.
@@ -89,8 +91,8 @@ pub struct SnapshotSummary {
     /// Edges between objects (`Gc` and `Weak` fields), not counting root
     /// edges.
     pub edges: usize,
-    /// Objects held by handle slots, conservative regions and external
-    /// references (an object may be in more than one).
+    /// Objects held by handle slots, root tables, conservative regions and
+    /// external references (an object may be in more than one).
     pub roots: usize,
     /// How long the world was stopped to capture the graph (writing the
     /// JSON came after).
@@ -106,11 +108,12 @@ pub struct SnapshotSummary {
 /// What is in it:
 ///
 /// - node 0, `(rudo-gc roots)`, synthetic, with an edge to each root
-///   category: `(handle slots)`, `(conservative regions)` and `(external
-///   references)` (objects whose strong count exceeds the references from
-///   inside the heap: a `Gc` in a variable, a task, a `RootTable`, an
-///   `AsyncHandleScope`, ...). Each category has an edge to every object it
-///   holds;
+///   category: `(handle slots)`, `(root tables)` (a `Gc` pinned in a
+///   `RootTable`, or in a value pinned there), `(conservative regions)` and
+///   `(external references)` (objects with more strong references than the
+///   heap and the root tables account for: a `Gc` in a variable, a task,
+///   an `AsyncHandleScope`, ...). Each category has an edge to every object
+///   it holds;
 /// - one node per object: type `object`, name the value's type name, id
 ///   derived from its address (stable across snapshots while the object
 ///   lives, so DevTools' comparison view matches objects), self size its
@@ -120,7 +123,8 @@ pub struct SnapshotSummary {
 ///
 /// A `GcCell` that is mutably borrowed while the snapshot is taken is not
 /// traced (as in a collection), so its edges are missing from that
-/// snapshot.
+/// snapshot; a root table shard that another thread is using at that moment
+/// is skipped, and what it holds shows as external references.
 ///
 /// Returns an empty snapshot (only the root nodes) when called from
 /// `Trace::trace`.
@@ -226,6 +230,24 @@ fn capture(world: &StoppedHeap<'_>) -> Graph {
             .areas
             .for_each(|handles| handles.for_each_root(&mut handle))
     };
+    // Root tables: what their values hold. A shard whose lock is held
+    // right now is skipped (the world is stopped: waiting could wait for a
+    // thread that waits for the world); its values count as external.
+    {
+        // SAFETY: `found` is empty, outlives the visitor and is not used
+        // while it is.
+        let mut visitor = unsafe { Visitor::edges(&mut found) };
+        // SAFETY: the world is stopped.
+        unsafe { crate::roots::registry::trace_all(&mut visitor) };
+    }
+    for target in found.drain(..) {
+        let addr = target.as_ptr().addr();
+        if addr & 1 == 0
+            && let Some(&t) = index.get(&addr)
+        {
+            graph.table_roots.push(t);
+        }
+    }
     // Conservative regions; the lookup guard keeps the pages their words
     // name allocated while they are looked up.
     let _lookup = chunk::lookup_guard();
@@ -247,8 +269,11 @@ fn capture(world: &StoppedHeap<'_>) -> Graph {
     graph
 }
 
-/// Synthetic nodes before the objects: the root and its three categories.
-const SYNTHETIC: usize = 4;
+/// Root categories: handle slots, root tables, conservative regions,
+/// external references.
+const CATEGORIES: usize = 4;
+/// Synthetic nodes before the objects: the root and its categories.
+const SYNTHETIC: usize = 1 + CATEGORIES;
 /// Fields per node (`type, name, id, self_size, edge_count, trace_node_id,
 /// detachedness`).
 const NODE_FIELDS: usize = 7;
@@ -282,25 +307,33 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
     let mut strings = Strings::default();
     strings.get("");
     let weak_name = strings.get("weak");
-    // Internal strong references per object: the rest are from outside.
+    // Strong references from inside the heap and from root tables per
+    // object: the rest are from elsewhere outside.
     let mut internal = vec![0_u32; graph.objects.len()];
     for &(t, weak) in &graph.edges {
         if !weak {
             internal[t as usize] += 1;
         }
     }
+    for &t in &graph.table_roots {
+        internal[t as usize] += 1;
+    }
+    let mut tables = graph.table_roots.clone();
+    tables.sort_unstable();
+    tables.dedup();
     let external: Vec<u32> = (0..graph.objects.len() as u32)
         .filter(|&i| graph.objects[i as usize].strong > internal[i as usize])
         .collect();
-    let categories: [(&str, &[u32]); 3] = [
+    let categories: [(&str, &[u32]); CATEGORIES] = [
         ("(handle slots)", &graph.handle_roots),
+        ("(root tables)", &tables),
         ("(conservative regions)", &graph.region_roots),
         ("(external references)", &external),
     ];
     let node_count = SYNTHETIC + graph.objects.len();
     let object_edges = graph.edges.len();
     let root_edges: usize = categories.iter().map(|c| c.1.len()).sum();
-    let edge_count = 3 + root_edges + object_edges;
+    let edge_count = CATEGORIES + root_edges + object_edges;
 
     write!(
         out,
@@ -316,7 +349,10 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
         writeln!(out, "{a},{b},{c},{d},{e},{f},{g}")
     };
     let root_name = strings.get("(rudo-gc roots)");
-    node(&mut out, [NODE_SYNTHETIC, root_name, 1, 0, 3, 0, 0])?;
+    node(
+        &mut out,
+        [NODE_SYNTHETIC, root_name, 1, 0, CATEGORIES, 0, 0],
+    )?;
     for (i, (name, members)) in categories.iter().enumerate() {
         let name = strings.get(name);
         node(
@@ -328,7 +364,7 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
         let edges = graph.edge_start[i + 1] - graph.edge_start[i];
         let name = strings.get(object.type_name);
         // Slots are 16-aligned: `addr / 8` is even, so the id is odd (as V8's
-        // object ids are) and above the synthetic nodes' 1, 3, 5, 7.
+        // object ids are) and above the synthetic nodes' 1, 3, 5, 7, 9.
         let id = object.ptr.as_ptr().addr() / 8 + 1;
         node(&mut out, [NODE_OBJECT, name, id, object.size, edges, 0, 0])?;
     }
@@ -339,7 +375,7 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
         first = false;
         writeln!(out, "{sep}{kind},{name},{}", to * NODE_FIELDS)
     };
-    for i in 0..3 {
+    for i in 0..CATEGORIES {
         edge(&mut out, EDGE_ELEMENT, i, 1 + i)?;
     }
     for (_, members) in &categories {

@@ -47,6 +47,8 @@ mod loom_models;
 #[cfg(not(loom))]
 mod region;
 #[cfg(not(loom))]
+pub(crate) mod registry;
+#[cfg(not(loom))]
 mod section;
 #[cfg_attr(loom, allow(dead_code))]
 mod shard;

@@ -143,12 +143,14 @@ impl<V: Trace> RootTable<V> {
                 }
             }
         };
-        RootTable {
+        let table = RootTable {
             id,
             base,
             shards: (0..SHARDS).map(|_| Shard::new()).collect(),
             _values: PhantomData,
-        }
+        };
+        super::registry::register(id, &table.shards);
+        table
     }
 }
 
@@ -337,6 +339,8 @@ impl<V> RootTable<V> {
 
 impl<V> Drop for RootTable<V> {
     fn drop(&mut self) {
+        // Before anything goes (`roots::registry` rule 1).
+        super::registry::unregister(self.id);
         // Rule 2: the id's next table starts above every generation used.
         let highest = self
             .shards

@@ -52,6 +52,10 @@ impl<T> Mutex<T> {
             .lock()
             .expect("a model thread panicked holding the lock")
     }
+
+    pub(crate) fn try_lock(&self) -> Option<loom::sync::MutexGuard<'_, T>> {
+        self.0.try_lock().ok()
+    }
 }
 
 /// `loom` has no compiler fence: under it, a light barrier is a full one.

@@ -1,0 +1,87 @@
+//! The registry of live root tables, for `heap::write_snapshot`, which
+//! labels the objects tables hold (a collection does not need it: a pinned
+//! `Gc` is a count like any other).
+//!
+//! Rules:
+//!
+//! 1. A table is registered from `RootTable::new` until the start of its
+//!    `Drop`, so its shards (boxed: they do not move with the table) are
+//!    allocated while registered.
+//! 2. The registry's lock is held while an entry's shards are read, and
+//!    `Drop` takes it to unregister, so no table goes away meanwhile.
+
+use core::ptr::NonNull;
+
+use parking_lot::Mutex;
+
+use super::shard::Shard;
+use crate::trace::{Trace, Visitor};
+
+/// Traces the values of a table's shards (`len` of them at `shards`);
+/// returns how many shards were busy (skipped).
+type TraceShards = unsafe fn(NonNull<()>, usize, &mut Visitor) -> usize;
+
+struct Entry {
+    shards: NonNull<()>,
+    len: usize,
+    trace: TraceShards,
+}
+
+// SAFETY: the pointer is only read under the registry lock while its table
+// is alive (rules 1 and 2); the values it leads to are traced under their
+// shard's lock, as the table's own threads access them.
+unsafe impl Send for Entry {}
+
+/// Indexed by table id (ids of live tables are distinct and below 2^16).
+static TABLES: Mutex<Vec<Option<Entry>>> = Mutex::new(Vec::new());
+
+/// # Safety
+///
+/// `shards` must point to `len` live `Shard<V>`s.
+unsafe fn trace_shards<V: Trace>(shards: NonNull<()>, len: usize, v: &mut Visitor) -> usize {
+    // SAFETY: caller contract.
+    let shards = unsafe { core::slice::from_raw_parts(shards.cast::<Shard<V>>().as_ptr(), len) };
+    shards
+        .iter()
+        .filter(|shard| !shard.try_for_each(|value| value.trace(v)))
+        .count()
+}
+
+/// Registers table `id` with its shards (rule 1).
+pub(crate) fn register<V: Trace>(id: u32, shards: &[Shard<V>]) {
+    let mut tables = TABLES.lock();
+    let id = id as usize;
+    if tables.len() <= id {
+        tables.resize_with(id + 1, || None);
+    }
+    debug_assert!(tables[id].is_none(), "two live tables with one id");
+    tables[id] = Some(Entry {
+        shards: NonNull::from(shards).cast(),
+        len: shards.len(),
+        trace: trace_shards::<V>,
+    });
+}
+
+/// Unregisters table `id` (rule 1).
+pub(crate) fn unregister(id: u32) {
+    if let Some(entry) = TABLES.lock().get_mut(id as usize) {
+        *entry = None;
+    }
+}
+
+/// Traces every registered table's values with `visitor`; returns the
+/// number of shards skipped because their lock was held.
+///
+/// # Safety
+///
+/// The world must be stopped (the values' `Trace` impls run as in a
+/// collection).
+pub(crate) unsafe fn trace_all(visitor: &mut Visitor) -> usize {
+    let tables = TABLES.lock();
+    tables
+        .iter()
+        .flatten()
+        // SAFETY: registered tables' shards are alive (rules 1 and 2).
+        .map(|e| unsafe { (e.trace)(e.shards, e.len, visitor) })
+        .sum()
+}
