@@ -118,5 +118,10 @@ fn allocation_counters_move_before_any_collection() {
         after.bytes_allocated >= before.bytes_allocated + 4 * 8 * 1024
             || after.collections > before.collections
     );
+    // Live bytes are current too: the four large objects are in them now.
+    assert!(
+        after.live_bytes >= 4 * 8 * 1024 && after.live_objects >= 4,
+        "{after:?}"
+    );
     drop(big);
 }

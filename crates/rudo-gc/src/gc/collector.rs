@@ -341,9 +341,6 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         STARTED_MAJOR.fetch_add(1, Relaxed);
         state.changed_since_major = false;
     }
-    let (allocated_bytes, allocated_objects) = heaps.iter().fold((0, 0), |(b, o), h| {
-        (b + h.allocated_since_gc, o + h.objects_since_gc)
-    });
     let mut orphans = ORPHANS.lock();
     let outcome = {
         let abandon = AbandonGuard(&mut state.changed_since_major);
@@ -361,6 +358,12 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     // Before anything can drop a control block on this thread (the
     // `mutators` snapshot, at the end).
     drop(areas);
+    // What was allocated since the last collection, counted after the
+    // collection emptied the caches (`reset_caches` takes back the slots a
+    // cache held but never handed out).
+    let (allocated_bytes, allocated_objects) = heaps.iter().fold((0, 0), |(b, o), h| {
+        (b + h.allocated_since_gc, o + h.objects_since_gc)
+    });
     // Bookkeeping of every heap, still with the world stopped.
     let mut empty = Vec::new();
     for heap in &mut heaps {
@@ -373,8 +376,8 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         heap.allocated_since_gc = 0;
         heap.objects_since_gc = 0;
     }
-    for m in &mutators {
-        m.publish_allocated(0, 0);
+    for (m, heap) in mutators.iter().zip(&heaps) {
+        m.publish(heap);
     }
     if !minor {
         orphans.small.retain(|&page| {

@@ -38,12 +38,11 @@ impl PhaseTimes {
 /// When each field changes:
 ///
 /// - collection counts, pauses (`total_pause`, `max_pause`, `last_pause`,
-///   `phases`, the two histograms), `bytes_freed`, `objects_freed`,
-///   `live_*`: at the end of each collection (`live_*` is what that
-///   collection left, the only time the collector knows it);
+///   `phases`, the two histograms), `bytes_freed`, `objects_freed`: at the
+///   end of each collection;
 /// - `skipped_collections`: when a request is skipped;
-/// - `bytes_allocated`, `objects_allocated`: current when `stats` is
-///   called, to within a thread's allocation cache (see the fields);
+/// - `bytes_allocated`, `objects_allocated`, `live_*`: current when `stats`
+///   is called, to within a thread's allocation cache (see the fields);
 /// - `heap_bytes`, `heap_bytes_by_class`, `destructor_panics`,
 ///   `mutator_wait`: current when `stats` is called.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -78,13 +77,15 @@ pub struct GcStats {
     pub bytes_freed: u64,
     /// Objects freed.
     pub objects_freed: u64,
-    /// Bytes of objects in the heaps of running threads as the most recent
-    /// collection left them: the survivors, plus the dead objects whose
-    /// destructors had not run yet (they are freed after them). Pages of
-    /// exited threads are not counted. `heap::census()` counts live objects
-    /// exactly, on request.
+    /// Bytes of the slots in use in the heaps of running threads, now:
+    /// what the last collection left (including dead objects whose
+    /// destructors have not run yet; they are freed after them), plus what
+    /// each thread allocated since, minus what its sweeps freed, to within a
+    /// thread's allocation cache (see `bytes_allocated`). Pages of exited
+    /// threads are not counted. Garbage stays in it until a collection finds
+    /// it; `heap::census()` counts live objects exactly, on request.
     pub live_bytes: u64,
-    /// Objects alive, likewise.
+    /// Objects in use, likewise.
     pub live_objects: u64,
     /// Bytes the heap holds from the system (chunks and large objects).
     pub heap_bytes: u64,
@@ -296,11 +297,18 @@ pub fn stats() -> GcStats {
     // Allocation since each running thread's last collection. (A thread's
     // exit collection counts its last allocations into the totals before
     // its record goes.)
+    // The running threads' heaps in use now (orphaned pages excluded, as
+    // at collections).
+    let (mut live_bytes, mut live_objects) = (0, 0);
     for m in crate::mutator::registered() {
-        let (bytes, objects) = m.published_allocated();
+        let [bytes, objects, used_bytes, used_objects] = m.published();
         s.bytes_allocated += bytes;
         s.objects_allocated += objects;
+        live_bytes += used_bytes;
+        live_objects += used_objects;
     }
+    s.live_bytes = live_bytes;
+    s.live_objects = live_objects;
     for (pages, counter) in s.class_pages.iter_mut().zip(&CLASS_PAGES) {
         *pages = counter.load(Relaxed) as u64;
     }

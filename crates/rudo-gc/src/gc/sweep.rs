@@ -265,6 +265,7 @@ pub(crate) fn sweep_current_thread() {
                     heap.make_available(*page);
                 }
             }
+            m.publish(heap);
         });
     }
 }

@@ -47,7 +47,7 @@ pub(crate) fn allocate_small<R>(class: usize, init: impl FnOnce(Slot) -> R) -> R
             Some(slot) => slot,
             None => {
                 let slot = heap.alloc_slow(class);
-                m.publish_allocated(heap.allocated_since_gc, heap.objects_since_gc);
+                m.publish(heap);
                 if heap.wants_collection() {
                     m.request(budget_spent());
                 }
@@ -88,7 +88,7 @@ pub(crate) fn allocate_large<R>(size: usize, align: usize, init: impl FnOnce(Slo
         // SAFETY: as in `allocate_small`.
         let heap = unsafe { m.heap() };
         let slot = heap.alloc_large(size, align);
-        m.publish_allocated(heap.allocated_since_gc, heap.objects_since_gc);
+        m.publish(heap);
         if heap.wants_collection() {
             m.request(budget_spent());
         }

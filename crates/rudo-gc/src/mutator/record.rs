@@ -69,14 +69,14 @@ pub(crate) struct Mutator {
     pub(crate) regions: parking_lot::Mutex<Vec<RegionEntry>>,
     /// Heap id: the `owner` of this thread's pages.
     id: usize,
-    /// Bytes and objects this thread allocated since the last collection, as
-    /// of its last cache refill: `LocalHeap::allocated_since_gc` and
-    /// `objects_since_gc` published for `stats` (which may not read the heap
-    /// itself). Written by the thread at each refill and by the collector
-    /// (zero) with the world stopped; Relaxed: statistics, no other memory
-    /// depends on them.
-    allocated_bytes: AtomicU64,
-    allocated_objects: AtomicU64,
+    /// The heap's counters published for `stats` (which may not read the
+    /// heap itself): allocated since the last collection
+    /// (`LocalHeap::allocated_since_gc`, `objects_since_gc`) and in use
+    /// (`used_bytes`, `used_objects`), as of the thread's last cache refill
+    /// or sweep, or the last collection. Written by the thread inside a heap
+    /// operation and by the collector with the world stopped; Relaxed:
+    /// statistics, no other memory depends on them.
+    published: [AtomicU64; 4],
 }
 
 // SAFETY: the `UnsafeCell`s follow the access rule of this module, which the
@@ -98,26 +98,30 @@ impl Mutator {
             tcb: ThreadControlBlock::new_registered(),
             regions: parking_lot::Mutex::new(Vec::new()),
             id,
-            allocated_bytes: AtomicU64::new(0),
-            allocated_objects: AtomicU64::new(0),
+            published: [const { AtomicU64::new(0) }; 4],
         }
     }
 
-    /// Publishes what the thread's heap allocated since the last collection
-    /// (see `allocated_bytes`).
+    /// Publishes `heap`'s counters (see `published`). Call with the heap
+    /// borrowed as the access rule allows: inside a heap operation of this
+    /// thread, or as the collector.
     #[inline]
-    pub(crate) fn publish_allocated(&self, bytes: usize, objects: usize) {
-        self.allocated_bytes.store(bytes as u64, Relaxed);
-        self.allocated_objects.store(objects as u64, Relaxed);
+    pub(crate) fn publish(&self, heap: &LocalHeap) {
+        let values = [
+            heap.allocated_since_gc,
+            heap.objects_since_gc,
+            heap.used_bytes,
+            heap.used_objects,
+        ];
+        for (cell, value) in self.published.iter().zip(values) {
+            cell.store(value as u64, Relaxed);
+        }
     }
 
-    /// What [`publish_allocated`](Mutator::publish_allocated) last stored:
-    /// `(bytes, objects)`.
-    pub(crate) fn published_allocated(&self) -> (u64, u64) {
-        (
-            self.allocated_bytes.load(Relaxed),
-            self.allocated_objects.load(Relaxed),
-        )
+    /// What [`publish`](Mutator::publish) last stored: bytes and objects
+    /// allocated since the last collection, then bytes and objects in use.
+    pub(crate) fn published(&self) -> [u64; 4] {
+        self.published.each_ref().map(|c| c.load(Relaxed))
     }
 
     /// The heap id of this thread's pages.
