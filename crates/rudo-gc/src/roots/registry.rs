@@ -10,12 +10,55 @@
 //! 2. The registry's lock is held while an entry's shards are read, and
 //!    `Drop` takes it to unregister, so no table goes away meanwhile.
 
+use core::marker::PhantomData;
+use core::ops::Deref;
 use core::ptr::NonNull;
 
 use parking_lot::Mutex;
 
 use super::shard::Shard;
 use crate::trace::{Trace, Visitor};
+
+/// A table's shards: one allocation, never moved and never borrowed
+/// uniquely after creation, so that the registry's pointer to it stays
+/// valid while the table itself moves. (A `Box` would not do: moving the
+/// table retags the box as unique, which invalidates every other pointer to
+/// its contents; Miri's Stacked Borrows caught exactly that.)
+pub(crate) struct Shards<V> {
+    ptr: NonNull<[Shard<V>]>,
+    _owns: PhantomData<Box<[Shard<V>]>>,
+}
+
+// SAFETY: owns the shards like the `Box` it was made from.
+unsafe impl<V> Send for Shards<V> where Box<[Shard<V>]>: Send {}
+// SAFETY: as above; only shared references are handed out.
+unsafe impl<V> Sync for Shards<V> where Box<[Shard<V>]>: Sync {}
+
+impl<V> Shards<V> {
+    pub(crate) fn new(shards: Box<[Shard<V>]>) -> Shards<V> {
+        Shards {
+            ptr: NonNull::from(Box::leak(shards)),
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<V> Deref for Shards<V> {
+    type Target = [Shard<V>];
+
+    fn deref(&self) -> &[Shard<V>] {
+        // SAFETY: allocated by `new` and freed only in `drop`.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<V> Drop for Shards<V> {
+    fn drop(&mut self) {
+        // SAFETY: from `Box::leak` in `new`; the table unregistered first
+        // (rule 1), so no other pointer is used any more.
+        drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+    }
+}
 
 /// Traces the values of a table's shards (`len` of them at `shards`);
 /// returns how many shards were busy (skipped).
@@ -48,7 +91,7 @@ unsafe fn trace_shards<V: Trace>(shards: NonNull<()>, len: usize, v: &mut Visito
 }
 
 /// Registers table `id` with its shards (rule 1).
-pub(crate) fn register<V: Trace>(id: u32, shards: &[Shard<V>]) {
+pub(crate) fn register<V: Trace>(id: u32, shards: &Shards<V>) {
     let mut tables = TABLES.lock();
     let id = id as usize;
     if tables.len() <= id {
@@ -56,8 +99,8 @@ pub(crate) fn register<V: Trace>(id: u32, shards: &[Shard<V>]) {
     }
     debug_assert!(tables[id].is_none(), "two live tables with one id");
     tables[id] = Some(Entry {
-        shards: NonNull::from(shards).cast(),
-        len: shards.len(),
+        shards: shards.ptr.cast(),
+        len: shards.ptr.len(),
         trace: trace_shards::<V>,
     });
 }

@@ -33,6 +33,7 @@ use core::marker::PhantomData;
 
 use parking_lot::Mutex;
 
+use super::registry::Shards;
 use super::shard::Shard;
 use super::ticket::{MAX_GENERATION, MAX_TABLE_ID, RootTicket, SHARD_SLOTS, SHARDS, StaleTicket};
 use crate::sync::raw::{AtomicUsize, Ordering::Relaxed};
@@ -74,7 +75,7 @@ pub struct RootTable<V> {
     id: u32,
     /// Generation fresh slots start at (rule 2).
     base: u32,
-    shards: Box<[Shard<V>]>,
+    shards: Shards<V>,
     /// `Sync` only when `V: Sync` too: `with` lends `&V` to any thread.
     _values: PhantomData<V>,
 }
@@ -146,7 +147,7 @@ impl<V: Trace> RootTable<V> {
         let table = RootTable {
             id,
             base,
-            shards: (0..SHARDS).map(|_| Shard::new()).collect(),
+            shards: Shards::new((0..SHARDS).map(|_| Shard::new()).collect()),
             _values: PhantomData,
         };
         super::registry::register(id, &table.shards);
