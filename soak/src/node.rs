@@ -21,6 +21,11 @@ const ALIVE: u32 = 0xA11F_E5ED;
 const DEAD: u32 = 0xDEAD_10CC;
 
 /// Counters shared by every node of the process.
+///
+/// Ordering: Relaxed throughout. The totals are compared after every
+/// thread has been joined, which orders them; a check of an id against
+/// `created` sees the increment, which happened before the node was made
+/// and handed over (through a lock, a channel or a collection).
 pub(crate) struct Counters {
     /// Ids handed out (also: nodes created).
     pub(crate) created: AtomicU64,
@@ -53,8 +58,8 @@ pub(crate) struct Probe {
 
 impl Drop for Probe {
     fn drop(&mut self) {
-        // Ordering (all counters): Relaxed; the totals are read after every
-        // thread has been joined, which orders them.
+        // Ordering: Relaxed (`Counters`; the state word is this node's own,
+        // and a concurrent reader is the bug this catches).
         if self.state.swap(DEAD, Relaxed) != ALIVE || self.payload != checksum(self.id) {
             COUNTERS.corrupt.store(true, Relaxed);
         }

@@ -18,7 +18,8 @@ pub(crate) struct Shared {
     pub(crate) anchors: Vec<Gc<Node>>,
     /// Tickets the workers pin nodes with.
     pub(crate) table: RootTable<Gc<Node>>,
-    /// Set when the soak's time is up (or it failed).
+    /// Set when the soak's time is up (or it failed). Relaxed: a request to
+    /// stop soon; what the workers did is read after they are joined.
     pub(crate) stop: AtomicBool,
     /// Above this many outstanding nodes, growing replaces edges instead of
     /// adding them, which bounds the live graph.

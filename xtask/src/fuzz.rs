@@ -17,7 +17,7 @@ const TARGETS: &[&str] = &["graph", "threads"];
 /// Runs the targets for the duration `args` asks for.
 pub(crate) fn fuzz(root: &Path, args: &[String]) -> Result<(), String> {
     let mut seconds = 60_u64;
-    let mut only: Option<String> = None;
+    let mut only: Option<&str> = None;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -27,23 +27,12 @@ pub(crate) fn fuzz(root: &Path, args: &[String]) -> Result<(), String> {
                     .and_then(|s| s.parse().ok())
                     .ok_or("--seconds needs a whole number of seconds")?;
             }
-            "--only" => {
-                let target = args.next().ok_or("--only needs a target name")?;
-                if !TARGETS.contains(&target.as_str()) {
-                    return Err(format!(
-                        "no fuzz target {target:?}; the targets: {TARGETS:?}"
-                    ));
-                }
-                only = Some(target.clone());
-            }
+            "--only" => only = Some(crate::only_one_of(args.next(), TARGETS, "fuzz target")?),
             other => return Err(format!("xtask fuzz: unknown argument {other:?}")),
         }
     }
     ensure_cargo_fuzz(root)?;
-    for target in TARGETS
-        .iter()
-        .filter(|t| only.as_deref().is_none_or(|o| o == **t))
-    {
+    for target in TARGETS.iter().filter(|t| only.is_none_or(|o| o == **t)) {
         let corpus = root.join("fuzz/corpus").join(target);
         std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
         let mut c = nightly_cargo(root);
@@ -61,7 +50,7 @@ pub(crate) fn fuzz(root: &Path, args: &[String]) -> Result<(), String> {
         // cargo-fuzz builds with AddressSanitizer; the cfg makes the heap
         // poison its free slots for it (`heap/poison.rs`). cargo-fuzz adds
         // its own flags to these.
-        c.env("RUSTFLAGS", "--cfg rudo_asan");
+        c.env("RUSTFLAGS", crate::sanitize::ASAN_CFG);
         c.arg("-print_final_stats=1");
         run(c)?;
     }

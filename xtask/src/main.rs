@@ -124,6 +124,21 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The value of an `--only` argument: one of `choices` (what they are is
+/// `what`, for the error).
+pub(crate) fn only_one_of<'a>(
+    value: Option<&String>,
+    choices: &[&'a str],
+    what: &str,
+) -> Result<&'a str, String> {
+    let value = value.ok_or_else(|| format!("--only needs a {what} name"))?;
+    choices
+        .iter()
+        .find(|c| **c == value.as_str())
+        .copied()
+        .ok_or_else(|| format!("no {what} {value:?}; the choices: {choices:?}"))
+}
+
 /// Runs a command that takes its own arguments, timed and reported like a
 /// step.
 fn run_with_args(name: &str, f: impl FnOnce() -> Result<(), String>) -> ExitCode {

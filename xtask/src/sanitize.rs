@@ -19,6 +19,10 @@ use std::process::Command;
 
 use crate::{NIGHTLY, nightly_cargo, run};
 
+/// What makes the heap poison its free slots for AddressSanitizer
+/// (`heap/poison.rs`); the fuzz builds, which use ASan too, pass it as well.
+pub(crate) const ASAN_CFG: &str = "--cfg rudo_asan";
+
 /// The sanitizers, by the name `-Zsanitizer` takes.
 const SANITIZERS: &[&str] = &["address", "thread"];
 
@@ -32,15 +36,7 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--only" => {
-                let name = args.next().ok_or("--only needs a sanitizer name")?;
-                if !SANITIZERS.contains(&name.as_str()) {
-                    return Err(format!(
-                        "no sanitizer {name:?}; the sanitizers: {SANITIZERS:?}"
-                    ));
-                }
-                only = Some(name.clone());
-            }
+            "--only" => only = Some(crate::only_one_of(args.next(), SANITIZERS, "sanitizer")?),
             other => return Err(format!("xtask sanitize: unknown argument {other:?}")),
         }
     }
@@ -49,10 +45,7 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
     }
     ensure_rust_src(root)?;
     let tests = crate::core_test_files(root, &["compile_fail"])?;
-    for sanitizer in SANITIZERS
-        .iter()
-        .filter(|s| only.as_deref().is_none_or(|o| o == **s))
-    {
+    for sanitizer in SANITIZERS.iter().filter(|s| only.is_none_or(|o| o == **s)) {
         let mut c = nightly_cargo(root);
         c.args(["test", "-p", "rudo-gc", "--target", TARGET, "--lib"]);
         for test in &tests {
@@ -60,7 +53,8 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
         }
         let mut flags = format!("-Zsanitizer={sanitizer}");
         if *sanitizer == "address" {
-            flags.push_str(" --cfg rudo_asan");
+            flags.push(' ');
+            flags.push_str(ASAN_CFG);
         } else {
             c.arg("-Zbuild-std");
         }

@@ -390,7 +390,6 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     }
     drop(orphans);
     let live_bytes: usize = heaps.iter().map(|h| h.used_bytes).sum();
-    let live_objects: usize = heaps.iter().map(|h| h.used_objects).sum();
     if minor {
         state.old_bytes += outcome.promoted_bytes;
     } else {
@@ -412,8 +411,6 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
         allocated_objects,
         freed_objects: outcome.dead_objects,
         freed_bytes: outcome.dead_bytes,
-        live_objects,
-        live_bytes,
     };
     span.finished(telemetry::CollectionFields {
         record: &record,

@@ -5,7 +5,7 @@ pub(crate) mod config;
 pub(crate) mod drop_panic;
 pub(crate) mod histogram;
 pub(crate) mod parallel;
-mod phases;
+pub(crate) mod phases;
 pub(crate) mod safepoint;
 pub(crate) mod stats;
 pub(crate) mod sweep;

@@ -251,6 +251,8 @@ fn collected_set_size(pages: &[PagePtr], minor: bool) -> (usize, usize) {
     pages.iter().fold((0, 0), |(objects, bytes), &page| {
         let n: usize = (0..page.bitmap_words())
             .map(|w| {
+                // Ordering: Relaxed, as every bitmap read of a collection:
+                // the world is stopped.
                 let mut live = page.alloc_word(w).load(Relaxed);
                 if minor {
                     live &= !page.old_word(w).load(Relaxed);
@@ -454,22 +456,10 @@ fn mark(
             scratch.worklist.push(object);
         }
     };
+    // So are the objects conservative regions point into.
     // SAFETY: the world is stopped and the collection lock held (caller
     // contract of `collect`).
-    unsafe { areas.for_each(|handles| handles.for_each_root(&mut root)) };
-    // So are the objects conservative regions point into (`roots::region`
-    // invariant 3). The lookup guard keeps every page the words name
-    // allocated while they are looked up.
-    let _lookup = chunk::lookup_guard();
-    for m in mutators {
-        for region in m.regions.lock().iter() {
-            region.for_each_word(|word| {
-                if let Some(found) = lookup::live_object(word as *const u8) {
-                    root(found.object.cast());
-                }
-            });
-        }
-    }
+    unsafe { for_each_root(areas, mutators, |object, _| root(object)) };
     // SAFETY: the scratch buffers are borrowed for this block only.
     let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
     visitor.set_dropping_edges(scratch.dropping_edges);
@@ -487,6 +477,46 @@ fn mark(
         }
     }
     scratch.dropping_edges = visitor.dropping_edges();
+}
+
+/// Where [`for_each_root`] found a root.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RootKind {
+    /// A handle slot of a live thread control block.
+    Handle,
+    /// A word of a registered conservative region.
+    Region,
+}
+
+/// Calls `f` with every object held from outside the heap other than by a
+/// count: the handle slots of every live thread control block, whether or
+/// not its thread still runs (`heap::tcb` rule 1), and the objects
+/// conservative regions point into (`roots::region` invariant 3). The mark
+/// pass roots them; `heap::write_snapshot` labels them.
+///
+/// # Safety
+///
+/// The world must be stopped and the collection lock held, with `areas`
+/// locked, for as long as this runs.
+pub(crate) unsafe fn for_each_root(
+    areas: &Areas,
+    mutators: &[Arc<Mutator>],
+    mut f: impl FnMut(NonNull<GcHeader>, RootKind),
+) {
+    // SAFETY: caller contract.
+    unsafe { areas.for_each(|handles| handles.for_each_root(|o| f(o, RootKind::Handle))) };
+    // The lookup guard keeps every page the words name allocated while they
+    // are looked up.
+    let _lookup = chunk::lookup_guard();
+    for m in mutators {
+        for region in m.regions.lock().iter() {
+            region.for_each_word(|word| {
+                if let Some(found) = lookup::live_object(word as *const u8) {
+                    f(found.object.cast(), RootKind::Region);
+                }
+            });
+        }
+    }
 }
 
 /// The answer to a `Trace` impl caught visiting a `Gc` more often than its

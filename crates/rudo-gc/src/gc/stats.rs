@@ -221,8 +221,6 @@ pub(crate) struct CollectionRecord {
     pub(crate) allocated_objects: usize,
     pub(crate) freed_objects: usize,
     pub(crate) freed_bytes: usize,
-    pub(crate) live_objects: usize,
-    pub(crate) live_bytes: usize,
 }
 
 static STATS: Mutex<GcStats> = Mutex::new(GcStats {
@@ -275,8 +273,6 @@ pub(crate) fn record_collection(r: CollectionRecord) {
     s.objects_allocated += r.allocated_objects as u64;
     s.bytes_freed += r.freed_bytes as u64;
     s.objects_freed += r.freed_objects as u64;
-    s.live_bytes = r.live_bytes as u64;
-    s.live_objects = r.live_objects as u64;
 }
 
 /// A snapshot of the process-wide collector statistics.
@@ -294,11 +290,10 @@ pub fn stats() -> GcStats {
     s.heap_bytes = crate::heap::chunk::footprint() as u64;
     s.destructor_panics = super::drop_panic::caught();
     s.mutator_wait = Duration::from_nanos(MUTATOR_WAIT_NANOS.load(Relaxed));
-    // Allocation since each running thread's last collection. (A thread's
-    // exit collection counts its last allocations into the totals before
-    // its record goes.)
-    // The running threads' heaps in use now (orphaned pages excluded, as
-    // at collections).
+    // What each running thread allocated since its heap's last collection,
+    // and what its heap holds now (a thread's exit collection counts its
+    // last allocations into the totals before its record goes; orphaned
+    // pages are not in any heap).
     let (mut live_bytes, mut live_objects) = (0, 0);
     for m in crate::mutator::registered() {
         let [bytes, objects, used_bytes, used_objects] = m.published();

@@ -94,7 +94,8 @@ impl CollectionSpan {
             let r = fields.record;
             let us = |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
             let span = &self.span;
-            span.record("kind", if r.minor { "minor" } else { "major" });
+            let kind = if r.minor { "minor" } else { "major" };
+            span.record("kind", kind);
             span.record("traced_objects", fields.traced_objects as u64);
             span.record("traced_bytes", fields.traced_bytes as u64);
             span.record("freed_objects", r.freed_objects as u64);
@@ -110,10 +111,9 @@ impl CollectionSpan {
                     target: "rudo_gc",
                     pause_us = us(r.pause),
                     threshold_us = us(threshold),
-                    kind = if r.minor { "minor" } else { "major" },
-                    "rudo-gc: a {} collection paused every thread for {:.1?}, over the \
+                    kind,
+                    "rudo-gc: a {kind} collection paused every thread for {:.1?}, over the \
                      {threshold:?} of GcConfig::slow_pause",
-                    if r.minor { "minor" } else { "major" },
                     r.pause,
                 );
             }

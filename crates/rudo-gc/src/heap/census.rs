@@ -4,9 +4,7 @@
 use core::fmt;
 use std::collections::HashMap;
 
-use super::page::{PageKind, PagePtr};
-use crate::ptr::header::GcHeader;
-use crate::sync::raw::Ordering::Relaxed;
+use super::walk;
 
 /// Live objects of one type, from [`census`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,8 +92,13 @@ impl fmt::Display for Census {
 pub fn census() -> Census {
     let counts = crate::gc::collector::with_world_stopped(|world| {
         let mut counts: HashMap<&'static str, (u64, u64)> = HashMap::new();
-        for page in super::snapshot::all_pages(world) {
-            count_page(page, &mut counts);
+        for page in walk::all_pages(world) {
+            let size = page.slot_size() as u64;
+            walk::for_each_live(page, |_, header| {
+                let entry = counts.entry((header.vtable().type_name)()).or_default();
+                entry.0 += 1;
+                entry.1 += size;
+            });
         }
         counts
     })
@@ -114,27 +117,4 @@ pub fn census() -> Census {
             .then(a.type_name.cmp(b.type_name))
     });
     Census { types }
-}
-
-/// Adds the live objects of `page` to `counts`. The world must be stopped.
-fn count_page(page: PagePtr, counts: &mut HashMap<&'static str, (u64, u64)>) {
-    let size = page.slot_size() as u64;
-    let words = if page.kind() == PageKind::Large {
-        1
-    } else {
-        page.bitmap_words()
-    };
-    for w in 0..words {
-        let mut live = page.alloc_word(w).load(Relaxed) & !page.pending_word(w).load(Relaxed);
-        while live != 0 {
-            let index = w * 64 + live.trailing_zeros() as usize;
-            live &= live - 1;
-            // SAFETY: an allocated slot holds an initialised header, and
-            // with the world stopped nothing frees it meanwhile.
-            let header = unsafe { GcHeader::from_ptr(page.slot(index)) };
-            let entry = counts.entry((header.vtable().type_name)()).or_default();
-            entry.0 += 1;
-            entry.1 += size;
-        }
-    }
 }

@@ -15,6 +15,7 @@ pub(crate) mod poison;
 pub(crate) mod size_class;
 pub(crate) mod snapshot;
 pub(crate) mod tcb;
+pub(crate) mod walk;
 
 pub use census::{Census, TypeCensus, census};
 pub use lookup::{GcBoxInfo, find_gc_box};

@@ -281,9 +281,7 @@ fn op_slow<R>(dirty: bool, needs_heap: bool, f: impl FnOnce(Option<&Mutator>) ->
             }
             return f(Some(m));
         }
-        let waiting = std::time::Instant::now();
-        WORLD.wait();
-        crate::gc::stats::note_mutator_wait(waiting.elapsed());
+        super::wait_for_world();
         if WORLD.try_enter(&m.flag, m.light_fence()) {
             let _guard = OpGuard(m);
             if dirty {

@@ -37,3 +37,12 @@ pub(crate) use record::{
 /// The process's one world: the flag a collector raises and mutators check.
 #[cfg(not(loom))]
 pub(crate) static WORLD: handshake::World = handshake::World::new();
+
+/// Waits until no collection holds the world (`World::wait`), counting the
+/// time in `GcStats::mutator_wait`. Every mutator wait goes through here.
+#[cfg(not(loom))]
+pub(crate) fn wait_for_world() {
+    let waiting = std::time::Instant::now();
+    WORLD.wait();
+    crate::gc::stats::note_mutator_wait(waiting.elapsed());
+}

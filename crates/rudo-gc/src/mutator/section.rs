@@ -48,9 +48,7 @@ pub(crate) fn enter() -> u32 {
     if depth == 0 {
         let entered = current(|m| {
             while !WORLD.try_enter_section(&m.flag, m.light_fence()) {
-                let waiting = std::time::Instant::now();
-                WORLD.wait();
-                crate::gc::stats::note_mutator_wait(waiting.elapsed());
+                super::wait_for_world();
             }
         });
         if entered.is_none() {
@@ -102,9 +100,7 @@ pub(crate) fn suspend(m: &Mutator) -> Option<Suspended<'_>> {
 impl Drop for Suspended<'_> {
     fn drop(&mut self) {
         while !WORLD.try_enter_section(&self.0.flag, self.0.light_fence()) {
-            let waiting = std::time::Instant::now();
-            WORLD.wait();
-            crate::gc::stats::note_mutator_wait(waiting.elapsed());
+            super::wait_for_world();
         }
     }
 }

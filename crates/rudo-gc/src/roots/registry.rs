@@ -5,8 +5,8 @@
 //! Rules:
 //!
 //! 1. A table is registered from `RootTable::new` until the start of its
-//!    `Drop`, so its shards (boxed: they do not move with the table) are
-//!    allocated while registered.
+//!    `Drop`, so its shards (a [`Shards`] allocation: it does not move with
+//!    the table) are allocated while registered.
 //! 2. The registry's lock is held while an entry's shards are read, and
 //!    `Drop` takes it to unregister, so no table goes away meanwhile.
 
@@ -60,9 +60,9 @@ impl<V> Drop for Shards<V> {
     }
 }
 
-/// Traces the values of a table's shards (`len` of them at `shards`);
-/// returns how many shards were busy (skipped).
-type TraceShards = unsafe fn(NonNull<()>, usize, &mut Visitor) -> usize;
+/// Traces the values of a table's shards (`len` of them at `shards`),
+/// skipping a shard whose lock is held.
+type TraceShards = unsafe fn(NonNull<()>, usize, &mut Visitor);
 
 struct Entry {
     shards: NonNull<()>,
@@ -81,13 +81,12 @@ static TABLES: Mutex<Vec<Option<Entry>>> = Mutex::new(Vec::new());
 /// # Safety
 ///
 /// `shards` must point to `len` live `Shard<V>`s.
-unsafe fn trace_shards<V: Trace>(shards: NonNull<()>, len: usize, v: &mut Visitor) -> usize {
+unsafe fn trace_shards<V: Trace>(shards: NonNull<()>, len: usize, v: &mut Visitor) {
     // SAFETY: caller contract.
     let shards = unsafe { core::slice::from_raw_parts(shards.cast::<Shard<V>>().as_ptr(), len) };
-    shards
-        .iter()
-        .filter(|shard| !shard.try_for_each(|value| value.trace(v)))
-        .count()
+    for shard in shards {
+        shard.try_for_each(|value| value.trace(v));
+    }
 }
 
 /// Registers table `id` with its shards (rule 1).
@@ -112,19 +111,16 @@ pub(crate) fn unregister(id: u32) {
     }
 }
 
-/// Traces every registered table's values with `visitor`; returns the
-/// number of shards skipped because their lock was held.
+/// Traces every registered table's values with `visitor`, skipping the
+/// shards whose lock is held.
 ///
 /// # Safety
 ///
 /// The world must be stopped (the values' `Trace` impls run as in a
 /// collection).
-pub(crate) unsafe fn trace_all(visitor: &mut Visitor) -> usize {
-    let tables = TABLES.lock();
-    tables
-        .iter()
-        .flatten()
+pub(crate) unsafe fn trace_all(visitor: &mut Visitor) {
+    for entry in TABLES.lock().iter().flatten() {
         // SAFETY: registered tables' shards are alive (rules 1 and 2).
-        .map(|e| unsafe { (e.trace)(e.shards, e.len, visitor) })
-        .sum()
+        unsafe { (entry.trace)(entry.shards, entry.len, visitor) };
+    }
 }

@@ -69,17 +69,15 @@ impl<V> Slots<V> {
 }
 
 impl<V> Shard<V> {
-    /// Calls `f` with every value pinned here, under the lock; returns
-    /// `false` without calling it if the lock is held (for
-    /// `heap::write_snapshot`, which must not wait with the world stopped).
-    pub(crate) fn try_for_each(&self, mut f: impl FnMut(&V)) -> bool {
-        let Some(slots) = self.slots.try_lock() else {
-            return false;
-        };
-        for value in slots.slots.iter().filter_map(|s| s.value.as_ref()) {
-            f(value);
+    /// Calls `f` with every value pinned here, under the lock; does nothing
+    /// if the lock is held (for `heap::write_snapshot`, which must not wait
+    /// with the world stopped).
+    pub(crate) fn try_for_each(&self, mut f: impl FnMut(&V)) {
+        if let Some(slots) = self.slots.try_lock() {
+            for value in slots.slots.iter().filter_map(|s| s.value.as_ref()) {
+                f(value);
+            }
         }
-        true
     }
 
     pub(crate) fn new() -> Shard<V> {
