@@ -33,6 +33,9 @@ use super::page::{LARGE_FIRST_SLOT, PAGE_SIZE, PageFlag, PagePtr, SMALL_BITMAP_W
 use super::size_class::{CLASS_SIZES, NUM_CLASSES};
 use crate::sync::raw::Ordering;
 
+/// How far past a slot being handed out the allocator prefetches (`heap::prefetch`).
+const PREFETCH_AHEAD: usize = 256;
+
 /// A reserved slot whose header the caller must write before [`publish`](Slot::publish).
 pub(crate) struct Slot {
     pub(crate) ptr: NonNull<u8>,
@@ -155,6 +158,7 @@ impl LocalHeap {
         // the page, whose provenance `word_base` carries.
         let ptr = unsafe { NonNull::new_unchecked(cache.word_base.add(bit * CLASS_SIZES[class])) };
         super::poison::unpoison(ptr.as_ptr(), CLASS_SIZES[class]);
+        super::prefetch::for_write(ptr.as_ptr().wrapping_add(PREFETCH_AHEAD));
         Some(Slot {
             ptr,
             page,

@@ -12,6 +12,7 @@ pub(crate) mod orphans;
 pub(crate) mod page;
 pub(crate) mod page_map;
 pub(crate) mod poison;
+pub(crate) mod prefetch;
 pub(crate) mod size_class;
 pub(crate) mod snapshot;
 pub(crate) mod tcb;
