@@ -19,9 +19,9 @@ pub mod minor_pause;
 pub mod tokio_tasks;
 pub mod two_threads;
 
-/// Applies `RUDO_YOUNG_BUDGET` (bytes), if set, to the collector's
-/// configuration: the knob the young-budget experiments in
-/// `docs/benchmarks.md` turned.
+/// Applies `RUDO_YOUNG_BUDGET` (bytes), `RUDO_GROWTH_FACTOR` and
+/// `RUDO_PARALLEL_MIN_SLOTS`, where set, to the collector's configuration:
+/// the knobs the experiments in `docs/benchmarks.md` turned.
 pub fn young_budget_from_env() {
     if let Some(slots) = std::env::var("RUDO_PARALLEL_MIN_SLOTS")
         .ok()
@@ -29,12 +29,20 @@ pub fn young_budget_from_env() {
     {
         rudo_gc::__private::set_parallel_min_slots(slots);
     }
+    let mut config = rudo_gc::config();
     if let Some(bytes) = std::env::var("RUDO_YOUNG_BUDGET")
         .ok()
         .and_then(|v| v.parse().ok())
     {
-        rudo_gc::set_config(rudo_gc::GcConfig::default().young_budget_bytes(bytes));
+        config = config.young_budget_bytes(bytes);
     }
+    if let Some(factor) = std::env::var("RUDO_GROWTH_FACTOR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        config = config.growth_factor(factor);
+    }
+    rudo_gc::set_config(config);
 }
 
 /// Runs `work(&setup(), iters)` on two threads at once. Each thread runs
