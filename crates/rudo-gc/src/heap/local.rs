@@ -33,7 +33,8 @@ use super::page::{LARGE_FIRST_SLOT, PAGE_SIZE, PageFlag, PagePtr, SMALL_BITMAP_W
 use super::size_class::{CLASS_SIZES, NUM_CLASSES};
 use crate::sync::raw::Ordering;
 
-/// How far past a slot being handed out the allocator prefetches (`heap::prefetch`).
+/// How far past a slot being handed out the allocator prefetches
+/// (`heap::prefetch` says why this distance).
 const PREFETCH_AHEAD: usize = 256;
 
 /// A reserved slot whose header the caller must write before [`publish`](Slot::publish).

@@ -8,9 +8,16 @@
 //! asks for the line `PREFETCH_AHEAD` (256) bytes further on, a few
 //! allocations ahead, so that its miss overlaps the work the program does
 //! in between. Asking for the exact next free slot was tried: one
-//! allocation ahead is too late to hide the miss (binary-trees 0.95x of
-//! that variant). The address may lie past the page or a free slot's line
-//! may hold live objects: either is harmless for a hint.
+//! allocation ahead is too late to hide the miss (the kept distance ran
+//! binary-trees in 0.95x its time; command and figures in
+//! `docs/benchmarks.md`, "Third session"). The address may lie past the
+//! page or a free slot's line may hold live objects: either is harmless for
+//! a hint.
+//!
+//! The hint is `T0` (into every cache level), not the write-intent
+//! `PREFETCHW`: that one is not part of the x86-64 baseline. The line
+//! arrives shared and the store still upgrades it, which costs far less
+//! than the miss.
 //!
 //! A prefetch is not a memory access: it cannot fault, reads nothing the
 //! program sees, and is ignored where the target has no such instruction
