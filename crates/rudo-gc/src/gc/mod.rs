@@ -3,6 +3,7 @@
 pub(crate) mod collector;
 pub(crate) mod config;
 pub(crate) mod drop_panic;
+pub(crate) mod edges;
 pub(crate) mod histogram;
 pub(crate) mod parallel;
 pub(crate) mod phases;

@@ -58,6 +58,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::edges::{EdgeList, MarkCounters, Recorder};
 use super::parallel;
 use super::stats;
 use super::sweep::{self, Reclaimed};
@@ -90,6 +91,8 @@ pub(crate) struct Scratch {
     dropping_dirty: bool,
     /// The helper thread's counters in a split subtract pass.
     helper: HelperScratch,
+    /// The edges the subtract pass recorded for the mark pass.
+    edge_list: EdgeList,
 }
 
 /// The second thread's arrays of a split subtract pass (`gc::parallel`),
@@ -121,6 +124,7 @@ impl Scratch {
                 dropping: Vec::new(),
                 fixup: Vec::new(),
             },
+            edge_list: EdgeList::new(),
         }
     }
 
@@ -214,7 +218,8 @@ pub(crate) fn collect(
     // Dirty until the subtract pass shows it wrote nothing (also if a
     // `Trace` panic abandons the collection midway).
     scratch.dropping_dirty = true;
-    subtract(scratch, &pages, epoch, minor);
+    let record = scratch.edge_list.start(total, minor);
+    let objects = subtract(scratch, &pages, epoch, minor, record);
     // The mark pass only decrements entries above zero, so nothing written
     // by subtract means nothing written at all.
     scratch.dropping_dirty = scratch.dropping_edges > 0;
@@ -226,6 +231,9 @@ pub(crate) fn collect(
 
     let fix_start = Instant::now();
     let dead_objects = fix_up(scratch, &pages, epoch, minor);
+    scratch
+        .edge_list
+        .note_survivors(minor, objects, dead_objects);
     let promoted_bytes = age_survivors(&pages, minor);
     let owners: HashMap<usize, usize> = mutators
         .iter()
@@ -264,8 +272,16 @@ fn collected_set_size(pages: &[PagePtr], minor: bool) -> (usize, usize) {
     })
 }
 
-/// Step 1, on two threads for a large major collection (`gc::parallel`).
-fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
+/// Step 1, on two threads for a large major collection (`gc::parallel`),
+/// recording the edge list if `record` (`gc::edges`). Returns the number of
+/// objects in S.
+fn subtract(
+    scratch: &mut Scratch,
+    pages: &[PagePtr],
+    epoch: u64,
+    minor: bool,
+    record: bool,
+) -> usize {
     let min = parallel::parallel_min_slots();
     let split = if !minor && (min == 0 || scratch.internal.len() >= min && parallel::second_core())
     {
@@ -274,18 +290,29 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
     } else {
         0
     };
+    let total = scratch.internal.len();
     let strong = Snapshots::new(&mut scratch.strong);
+    let list = &mut scratch.edge_list;
+    let first = Snapshots::new(&mut list.first);
     if split == 0 {
-        // SAFETY: the scratch buffers are borrowed for this block only.
-        let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, scratch.counters()) };
-        // SAFETY: the only writer of `strong` now.
-        unsafe { subtract_pages(&mut visitor, pages, strong) };
-        scratch.dropping_edges = visitor.dropping_edges();
-        return;
+        let counters = Counters {
+            internal: &mut scratch.internal,
+            dropping: &mut scratch.dropping,
+            fixup: &mut scratch.fixup,
+            worklist: &mut scratch.worklist,
+        };
+        let record = record.then_some((&mut list.edges, first));
+        // SAFETY: the only thread; the buffers are borrowed for this call.
+        let (edges, recorded, objects) =
+            unsafe { subtract_run(counters, epoch, minor, pages, strong, record, total) };
+        scratch.dropping_edges = edges;
+        list.recorded = recorded;
+        return objects;
     }
     parallel::SPLIT_PASSES.fetch_add(1, Relaxed);
     let (mine, theirs) = pages.split_at(split);
-    let total = scratch.internal.len();
+    let split_at = theirs[0].scratch_base();
+    list.split_at = split_at;
     let helper = &mut scratch.helper;
     helper.internal.clear();
     helper.internal.resize(total, 0);
@@ -293,8 +320,15 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
     helper.dropping.resize(total, 0);
     helper.fixup.clear();
     helper.fixup.resize(total.div_ceil(64), 0);
-    let (mine_edges, theirs_edges) = std::thread::scope(|s| {
-        let worker = s.spawn(|| {
+    // Each thread's list is moved to its own stack: two `Vec` headers
+    // pushed to from two threads must not share a cache line.
+    let mut theirs_list = core::mem::take(&mut list.helper_edges);
+    let mut mine_list = core::mem::take(&mut list.edges);
+    let (
+        (mine_edges, mine_recorded, mine_objects),
+        (theirs_edges, theirs_recorded, theirs_objects, theirs_list),
+    ) = std::thread::scope(|s| {
+        let worker = s.spawn(move || {
             // Rule 2 of `gc::parallel`.
             let _tracing = Role::Tracing.take();
             let mut worklist = Vec::new();
@@ -304,12 +338,13 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
                 fixup: &mut helper.fixup,
                 worklist: &mut worklist,
             };
-            // SAFETY: the helper's buffers are borrowed for this closure only.
-            let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, counters) };
+            let record = record.then_some((&mut theirs_list, first));
             // SAFETY: the two halves of the pages have disjoint scratch
-            // ranges, so the threads write disjoint snapshots.
-            unsafe { subtract_pages(&mut visitor, theirs, strong) };
-            visitor.dropping_edges()
+            // ranges, so the threads write disjoint snapshots and
+            // `first` entries; the helper's buffers are its own.
+            let (edges, recorded, objects) =
+                unsafe { subtract_run(counters, epoch, minor, theirs, strong, record, total) };
+            (edges, recorded, objects, theirs_list)
         });
         let counters = Counters {
             internal: &mut scratch.internal,
@@ -317,30 +352,72 @@ fn subtract(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) {
             fixup: &mut scratch.fixup,
             worklist: &mut scratch.worklist,
         };
-        // SAFETY: as above, for the collector's own buffers.
-        let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, counters) };
+        let record = record.then_some((&mut mine_list, first));
         // SAFETY: as above, the other half.
-        unsafe { subtract_pages(&mut visitor, mine, strong) };
-        let mine_edges = visitor.dropping_edges();
+        let mine =
+            unsafe { subtract_run(counters, epoch, minor, mine, strong, record, split_at - 1) };
         // Rule 3: a panic of either half is resumed once both stopped.
         match worker.join() {
-            Ok(theirs_edges) => (mine_edges, theirs_edges),
+            Ok(theirs) => (mine, theirs),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
+    list.edges = mine_list;
+    list.helper_edges = theirs_list;
+    list.recorded = mine_recorded && theirs_recorded;
     parallel::add_counts(&mut scratch.internal, &scratch.helper.internal);
     if theirs_edges > 0 {
         parallel::add_counts(&mut scratch.dropping, &scratch.helper.dropping);
     }
     parallel::or_bits(&mut scratch.fixup, &scratch.helper.fixup);
     scratch.dropping_edges = mine_edges + theirs_edges;
+    mine_objects + theirs_objects
+}
+
+/// One thread's share of step 1: traces `pages` with `counters`, writing
+/// strong counts into `strong` and, with `record`, the edge list and its
+/// `first` entries up to and including `end` (`gc::edges`). Returns the
+/// visitor's `dropping_edges`, whether a usable list was recorded, and the
+/// objects of S traced.
+///
+/// # Safety
+///
+/// No other thread uses the entries of `strong` and `first` of these pages
+/// (up to `end`) meanwhile; the buffers stay valid and otherwise unused for
+/// the call.
+unsafe fn subtract_run(
+    counters: Counters<'_>,
+    epoch: u64,
+    minor: bool,
+    pages: &[PagePtr],
+    strong: Snapshots,
+    record: Option<(&mut Vec<u32>, Snapshots)>,
+    end: usize,
+) -> (usize, bool, usize) {
+    // SAFETY: caller contract.
+    let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, counters) };
+    let mut recorder = None;
+    if let Some((edges, first)) = record {
+        // SAFETY: caller contract.
+        unsafe { visitor.record_edges(edges) };
+        let start = pages.first().map_or(end, |p| p.scratch_base());
+        recorder = Some(Recorder::new(first, start));
+    }
+    // SAFETY: caller contract.
+    let objects = unsafe { subtract_pages(&mut visitor, pages, strong, recorder.as_mut()) };
+    let recorded = match recorder {
+        // SAFETY: caller contract.
+        Some(r) => unsafe { r.finish(end, visitor.recorded_edges()) },
+        None => false,
+    };
+    (visitor.dropping_edges(), recorded, objects)
 }
 
 /// Where the subtract pass writes strong-count snapshots: `Scratch::strong`,
 /// shared by the threads of a split pass, each writing its own pages'
 /// entries only.
 #[derive(Clone, Copy)]
-struct Snapshots {
+pub(super) struct Snapshots {
     ptr: NonNull<u32>,
     len: usize,
 }
@@ -353,7 +430,7 @@ unsafe impl Send for Snapshots {}
 unsafe impl Sync for Snapshots {}
 
 impl Snapshots {
-    fn new(strong: &mut [u32]) -> Snapshots {
+    pub(super) fn new(strong: &mut [u32]) -> Snapshots {
         Snapshots {
             len: strong.len(),
             ptr: NonNull::from(strong).cast(),
@@ -363,7 +440,7 @@ impl Snapshots {
     /// # Safety
     ///
     /// No other thread writes or reads entry `index` meanwhile.
-    unsafe fn write(self, index: usize, value: u32) {
+    pub(super) unsafe fn write(self, index: usize, value: u32) {
         assert!(index < self.len, "rudo-gc: scratch index out of range");
         // SAFETY: in bounds (checked); exclusive (caller contract).
         unsafe { self.ptr.as_ptr().add(index).write(value) };
@@ -375,8 +452,15 @@ impl Snapshots {
 ///
 /// # Safety
 ///
-/// No other thread uses the entries of `strong` of these pages meanwhile.
-unsafe fn subtract_pages(visitor: &mut Visitor, pages: &[PagePtr], strong: Snapshots) {
+/// No other thread uses the entries of `strong` (and of `recorder`) of
+/// these pages meanwhile.
+unsafe fn subtract_pages(
+    visitor: &mut Visitor,
+    pages: &[PagePtr],
+    strong: Snapshots,
+    mut recorder: Option<&mut Recorder>,
+) -> usize {
+    let mut objects = 0;
     for &page in pages {
         let slot_size = page.slot_size();
         let base = page.scratch_base();
@@ -398,10 +482,16 @@ unsafe fn subtract_pages(visitor: &mut Visitor, pages: &[PagePtr], strong: Snaps
                     page.test_and_mark(index);
                     continue;
                 }
+                objects += 1;
                 // SAFETY: this page's entries are ours (caller contract).
                 unsafe { strong.write(base + index, header.strong()) };
                 if let Some(trace) = header.vtable().trace {
-                    visitor.set_current(base + index, drops & (1 << bit) != 0);
+                    let drops = drops & (1 << bit) != 0;
+                    if let Some(recorder) = recorder.as_deref_mut() {
+                        // SAFETY: this page's entries are ours.
+                        unsafe { recorder.source(base + index, visitor.recorded_edges(), drops) };
+                    }
+                    visitor.set_current(base + index, drops);
                     // SAFETY: a live object of this vtable's type, traced
                     // with its slot size; no thread mutates it (its cells are
                     // skipped while mutably borrowed).
@@ -410,10 +500,13 @@ unsafe fn subtract_pages(visitor: &mut Visitor, pages: &[PagePtr], strong: Snaps
             }
         }
     }
+    objects
 }
 
-/// Steps 2 and 3. Whether an object is traceable is checked when it is
-/// popped, where its header is loaded anyway.
+/// Steps 2 and 3: over the edge list if the subtract pass recorded one
+/// (`gc::edges`), else by tracing every live object again. (There, whether
+/// an object is traceable is checked when it is popped, where its header is
+/// loaded anyway.)
 fn mark(
     scratch: &mut Scratch,
     pages: &[PagePtr],
@@ -422,44 +515,51 @@ fn mark(
     epoch: u64,
     minor: bool,
 ) {
-    for &page in pages {
-        let base = page.scratch_base();
-        for w in 0..page.bitmap_words() {
-            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
-            while bits != 0 {
-                let index = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let (strong, internal) =
-                    (scratch.strong[base + index], scratch.internal[base + index]);
-                if strong > internal {
-                    page.test_and_mark(index);
-                    scratch.worklist.push(page.slot(index).cast());
-                } else if internal > strong {
-                    // Every internal reference is a `Gc` some object of S
-                    // owns, and so one of the strong counts: more can only
-                    // come from a `Trace` impl that visits a `Gc` twice.
-                    // Nothing was changed yet but scratch state, so the
-                    // collection is abandoned (as for a panic in `trace`).
-                    over_visit_panic(page, index, strong, internal);
-                }
-            }
-        }
-    }
-    // Handle slots of every live thread control block are roots too,
-    // whether or not its thread still runs (`heap::tcb` rule 1).
-    let mut root = |object: NonNull<GcHeader>| {
-        // SAFETY: a handle slot roots a live object of the heap.
-        let page = unsafe { PagePtr::of_object(object.cast()) };
-        let index = page.slot_index(object.cast());
-        let in_set = page.epoch() == epoch && !(minor && page.is_old(index));
-        if in_set && !page.test_and_mark(index) {
-            scratch.worklist.push(object);
-        }
-    };
-    // So are the objects conservative regions point into.
+    // Handle slots of every live thread control block are roots besides the
+    // counts, whether or not its thread still runs (`heap::tcb` rule 1); so
+    // are the objects conservative regions point into. Those in S, with
+    // their page and slot:
+    let mut held = Vec::new();
     // SAFETY: the world is stopped and the collection lock held (caller
     // contract of `collect`).
-    unsafe { for_each_root(areas, mutators, |object, _| root(object)) };
+    unsafe {
+        for_each_root(areas, mutators, |object, _| {
+            // SAFETY: a root is a live object of the heap.
+            let page = PagePtr::of_object(object.cast());
+            let index = page.slot_index(object.cast());
+            if page.epoch() == epoch && !(minor && page.is_old(index)) {
+                held.push((page, index));
+            }
+        });
+    }
+    if scratch.edge_list.recorded {
+        let total = scratch.internal.len();
+        let counters = MarkCounters {
+            internal: &mut scratch.internal,
+            dropping: &mut scratch.dropping,
+            strong: &scratch.strong[..total],
+            dropping_edges: &mut scratch.dropping_edges,
+        };
+        let held = held
+            .iter()
+            .map(|&(page, index)| page.scratch_base() + index);
+        scratch.edge_list.mark(pages, counters, held, total);
+        return;
+    }
+    for_each_count_root(
+        pages,
+        &scratch.strong,
+        &scratch.internal,
+        |page, index, _| {
+            page.test_and_mark(index);
+            scratch.worklist.push(page.slot(index).cast());
+        },
+    );
+    for (page, index) in held {
+        if !page.test_and_mark(index) {
+            scratch.worklist.push(page.slot(index).cast());
+        }
+    }
     // SAFETY: the scratch buffers are borrowed for this block only.
     let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
     visitor.set_dropping_edges(scratch.dropping_edges);
@@ -477,6 +577,42 @@ fn mark(
         }
     }
     scratch.dropping_edges = visitor.dropping_edges();
+}
+
+/// Step 2's count roots: calls `f` with the page, slot and scratch index of
+/// every object of S in `pages` whose strong count exceeds its internal
+/// count, before anything is marked.
+///
+/// # Panics
+///
+/// Panics (`over_visit_panic`) on an internal count above the strong count.
+pub(super) fn for_each_count_root(
+    pages: &[PagePtr],
+    strong: &[u32],
+    internal: &[u32],
+    mut f: impl FnMut(PagePtr, usize, usize),
+) {
+    for &page in pages {
+        let base = page.scratch_base();
+        for w in 0..page.bitmap_words() {
+            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let s = base + index;
+                if strong[s] > internal[s] {
+                    f(page, index, s);
+                } else if internal[s] > strong[s] {
+                    // Every internal reference is a `Gc` some object of S
+                    // owns, and so one of the strong counts: more can only
+                    // come from a `Trace` impl that visits a `Gc` twice.
+                    // Nothing was changed yet but scratch state, so the
+                    // collection is abandoned (as for a panic in `trace`).
+                    over_visit_panic(page, index, strong[s], internal[s]);
+                }
+            }
+        }
+    }
 }
 
 /// Where [`for_each_root`] found a root.
@@ -765,7 +901,7 @@ fn free_or_defer(
 
 /// The 64 bits of `bits` starting at bit `start` (which need not be aligned).
 #[inline]
-fn scratch_bits(bits: &[u64], start: usize) -> u64 {
+pub(super) fn scratch_bits(bits: &[u64], start: usize) -> u64 {
     let (word, shift) = (start / 64, start % 64);
     let low = bits.get(word).copied().unwrap_or(0) >> shift;
     let high = if shift == 0 {

@@ -73,6 +73,9 @@ pub struct Visitor {
     len: usize,
     fixup: NonNull<u64>,
     worklist: NonNull<Vec<NonNull<GcHeader>>>,
+    /// Subtract pass: where the scratch indices of edges into S are recorded
+    /// for the mark pass (`gc::edges`), if they are.
+    edges: Option<NonNull<Vec<u32>>>,
     /// Scratch index of the object being traced.
     current: usize,
     /// Whether the object being traced has a destructor that will run.
@@ -105,6 +108,7 @@ impl Visitor {
             dropping: NonNull::from(counters.dropping).cast(),
             fixup: NonNull::from(counters.fixup).cast(),
             worklist: NonNull::from(counters.worklist),
+            edges: None,
             current: 0,
             current_drops: false,
             dropping_edges: 0,
@@ -127,6 +131,25 @@ impl Visitor {
         // SAFETY: the empty buffers are never indexed (the `Edges` pass
         // touches only the work list); `out` as the caller promises.
         unsafe { Visitor::new(Pass::Edges, 0, false, counters) }
+    }
+
+    /// Makes this subtract-pass visitor record the scratch index of every
+    /// edge into S into `edges`, in the order it sees them.
+    ///
+    /// # Safety
+    ///
+    /// `edges` must stay valid and otherwise unused for as long as the
+    /// visitor is.
+    pub(crate) unsafe fn record_edges(&mut self, edges: &mut Vec<u32>) {
+        debug_assert_eq!(self.pass, Pass::Subtract);
+        self.edges = Some(NonNull::from(edges));
+    }
+
+    /// Edges recorded so far (`record_edges`); 0 if none are.
+    #[inline(always)]
+    pub(crate) fn recorded_edges(&self) -> usize {
+        // SAFETY: `record_edges`' contract.
+        self.edges.map_or(0, |e| unsafe { e.as_ref() }.len())
     }
 
     /// The sum of the `dropping` counters, as this visitor left it.
@@ -229,7 +252,14 @@ impl Visitor {
             Pass::Subtract => {
                 if in_set {
                     let drops = self.current_drops;
-                    let (internal, dropping) = self.counters(page.scratch_base() + slot);
+                    let index = page.scratch_base() + slot;
+                    if let Some(mut edges) = self.edges {
+                        // SAFETY: `record_edges`' contract. (Indices fit:
+                        // `gc::edges` records only sets of fewer than 2^31
+                        // slots.)
+                        unsafe { edges.as_mut() }.push(index as u32);
+                    }
+                    let (internal, dropping) = self.counters(index);
                     *internal += 1;
                     if drops {
                         *dropping += 1;
@@ -242,7 +272,14 @@ impl Visitor {
             Pass::Mark => {
                 if in_set {
                     let drops = self.current_drops;
-                    let (internal, dropping) = self.counters(page.scratch_base() + slot);
+                    let index = page.scratch_base() + slot;
+                    if let Some(mut edges) = self.edges {
+                        // SAFETY: `record_edges`' contract. (Indices fit:
+                        // `gc::edges` records only sets of fewer than 2^31
+                        // slots.)
+                        unsafe { edges.as_mut() }.push(index as u32);
+                    }
+                    let (internal, dropping) = self.counters(index);
                     *internal = internal.saturating_sub(1);
                     if drops && *dropping > 0 {
                         *dropping -= 1;
