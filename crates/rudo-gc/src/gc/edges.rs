@@ -39,11 +39,12 @@
 //!
 //! Whether to record is a bet on the survivors: recording costs two stores
 //! per edge and per object in the subtract pass, for every object of S; it
-//! saves the second load and trace of every *live* one. Major collections
-//! record; a minor collection records when at least one in
-//! `RECORD_MIN_SURVIVAL` objects of the last minor collection's set
-//! survived it (young objects are often still in the cache, so the second
-//! trace costs less there).
+//! saves the second load and trace of every *live* one. A collection
+//! records when at least one in `RECORD_MIN_SURVIVAL[minor]` objects of the
+//! last collection of its kind survived it (the first major collection
+//! records): a quarter for major collections, half for minor ones, whose
+//! young objects are often still in the cache, so the second trace costs
+//! less there.
 
 use super::phases::{Snapshots, for_each_count_root, scratch_bits};
 use crate::heap::page::PagePtr;
@@ -68,14 +69,15 @@ pub(super) struct EdgeList {
     stack: Vec<u32>,
     /// Whether the last subtract pass recorded a usable list (rule 1).
     pub(super) recorded: bool,
-    /// Whether the last minor collection's survivors were at least
-    /// `1 / RECORD_MIN_SURVIVAL` of its set (the module docs' bet).
-    minors_survive: bool,
+    /// Whether the last major and minor collection's survivors were at
+    /// least `1 / RECORD_MIN_SURVIVAL` of its set (the module docs' bet),
+    /// indexed by `minor`.
+    survived: [bool; 2],
 }
 
-/// A minor collection records the edge list if at least one in this many
-/// objects of the last minor collection's set survived it.
-const RECORD_MIN_SURVIVAL: usize = 2;
+/// A collection records the edge list if at least one in this many objects
+/// of the last collection of its kind (major, minor) survived it.
+const RECORD_MIN_SURVIVAL: [usize; 2] = [4, 2];
 
 impl EdgeList {
     pub(super) const fn new() -> EdgeList {
@@ -87,21 +89,20 @@ impl EdgeList {
             live: Vec::new(),
             stack: Vec::new(),
             recorded: false,
-            minors_survive: false,
+            survived: [true, false],
         }
     }
 
     /// A collection of a set of `objects` objects found `dead` of them dead.
     pub(super) fn note_survivors(&mut self, minor: bool, objects: usize, dead: usize) {
-        if minor {
-            self.minors_survive = (objects - dead.min(objects)) * RECORD_MIN_SURVIVAL >= objects;
-        }
+        let kind = usize::from(minor);
+        self.survived[kind] = (objects - dead.min(objects)) * RECORD_MIN_SURVIVAL[kind] >= objects;
     }
 
     /// Prepares for a collected set of `total` slots; returns whether to
     /// record (the bet, and rule 1's bound on slots).
     pub(super) fn start(&mut self, total: usize, minor: bool) -> bool {
-        let wanted = !minor || self.minors_survive;
+        let wanted = self.survived[usize::from(minor)];
         self.recorded = false;
         self.edges.clear();
         self.helper_edges.clear();

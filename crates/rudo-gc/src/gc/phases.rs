@@ -403,8 +403,12 @@ unsafe fn subtract_run(
         let start = pages.first().map_or(end, |p| p.scratch_base());
         recorder = Some(Recorder::new(first, start));
     }
-    // SAFETY: caller contract.
-    let objects = unsafe { subtract_pages(&mut visitor, pages, strong, recorder.as_mut()) };
+    let objects = match recorder.as_mut() {
+        // SAFETY: caller contract.
+        Some(r) => unsafe { subtract_pages::<true>(&mut visitor, pages, strong, Some(r)) },
+        // SAFETY: caller contract.
+        None => unsafe { subtract_pages::<false>(&mut visitor, pages, strong, None) },
+    };
     let recorded = match recorder {
         // SAFETY: caller contract.
         Some(r) => unsafe { r.finish(end, visitor.recorded_edges()) },
@@ -453,8 +457,9 @@ impl Snapshots {
 /// # Safety
 ///
 /// No other thread uses the entries of `strong` (and of `recorder`) of
-/// these pages meanwhile.
-unsafe fn subtract_pages(
+/// these pages meanwhile. (`RECORD` says whether `recorder` is `Some`, so
+/// that the plain pass is compiled without it.)
+unsafe fn subtract_pages<const RECORD: bool>(
     visitor: &mut Visitor,
     pages: &[PagePtr],
     strong: Snapshots,
@@ -487,7 +492,7 @@ unsafe fn subtract_pages(
                 unsafe { strong.write(base + index, header.strong()) };
                 if let Some(trace) = header.vtable().trace {
                     let drops = drops & (1 << bit) != 0;
-                    if let Some(recorder) = recorder.as_deref_mut() {
+                    if RECORD && let Some(recorder) = recorder.as_deref_mut() {
                         // SAFETY: this page's entries are ours.
                         unsafe { recorder.source(base + index, visitor.recorded_edges(), drops) };
                     }
@@ -594,21 +599,23 @@ pub(super) fn for_each_count_root(
 ) {
     for &page in pages {
         let base = page.scratch_base();
+        let slots = base..base + page.slot_count();
+        let (strong, internal) = (&strong[slots.clone()], &internal[slots]);
         for w in 0..page.bitmap_words() {
             let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let s = base + index;
-                if strong[s] > internal[s] {
-                    f(page, index, s);
-                } else if internal[s] > strong[s] {
+                let (strong, internal) = (strong[index], internal[index]);
+                if strong > internal {
+                    f(page, index, base + index);
+                } else if internal > strong {
                     // Every internal reference is a `Gc` some object of S
                     // owns, and so one of the strong counts: more can only
                     // come from a `Trace` impl that visits a `Gc` twice.
                     // Nothing was changed yet but scratch state, so the
                     // collection is abandoned (as for a panic in `trace`).
-                    over_visit_panic(page, index, strong[s], internal[s]);
+                    over_visit_panic(page, index, strong, internal);
                 }
             }
         }

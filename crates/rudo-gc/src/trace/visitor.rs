@@ -39,6 +39,8 @@ use crate::ptr::{Gc, Weak};
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Pass {
     Subtract,
+    /// `Subtract`, recording every edge into S as well (`gc::edges`).
+    Record,
     Mark,
     FixUp,
     /// Not a collection: every edge goes to the work list, a `Weak`'s with
@@ -73,9 +75,10 @@ pub struct Visitor {
     len: usize,
     fixup: NonNull<u64>,
     worklist: NonNull<Vec<NonNull<GcHeader>>>,
-    /// Subtract pass: where the scratch indices of edges into S are recorded
-    /// for the mark pass (`gc::edges`), if they are.
-    edges: Option<NonNull<Vec<u32>>>,
+    /// `Pass::Record`: where the scratch indices of edges into S are
+    /// recorded for the mark pass (`gc::edges`). Dangling, and never used,
+    /// in every other pass.
+    edges: NonNull<Vec<u32>>,
     /// Scratch index of the object being traced.
     current: usize,
     /// Whether the object being traced has a destructor that will run.
@@ -108,7 +111,7 @@ impl Visitor {
             dropping: NonNull::from(counters.dropping).cast(),
             fixup: NonNull::from(counters.fixup).cast(),
             worklist: NonNull::from(counters.worklist),
-            edges: None,
+            edges: NonNull::dangling(),
             current: 0,
             current_drops: false,
             dropping_edges: 0,
@@ -141,15 +144,24 @@ impl Visitor {
     /// `edges` must stay valid and otherwise unused for as long as the
     /// visitor is.
     pub(crate) unsafe fn record_edges(&mut self, edges: &mut Vec<u32>) {
-        debug_assert_eq!(self.pass, Pass::Subtract);
-        self.edges = Some(NonNull::from(edges));
+        assert_eq!(
+            self.pass,
+            Pass::Subtract,
+            "rudo-gc: only a subtract pass records"
+        );
+        self.pass = Pass::Record;
+        self.edges = NonNull::from(edges);
     }
 
     /// Edges recorded so far (`record_edges`); 0 if none are.
     #[inline(always)]
     pub(crate) fn recorded_edges(&self) -> usize {
-        // SAFETY: `record_edges`' contract.
-        self.edges.map_or(0, |e| unsafe { e.as_ref() }.len())
+        if self.pass == Pass::Record {
+            // SAFETY: set with the pass (`record_edges`' contract).
+            unsafe { self.edges.as_ref() }.len()
+        } else {
+            0
+        }
     }
 
     /// The sum of the `dropping` counters, as this visitor left it.
@@ -214,7 +226,7 @@ impl Visitor {
             return;
         };
         match self.pass {
-            Pass::Subtract => self.flag_current_for_fixup(),
+            Pass::Subtract | Pass::Record => self.flag_current_for_fixup(),
             Pass::Mark => {}
             // SAFETY: a `Weak` keeps its target's header allocated.
             Pass::FixUp => unsafe { GcHeader::from_ptr(header.cast()) }.dec_weak(),
@@ -241,6 +253,30 @@ impl Visitor {
         }
     }
 
+    /// Subtract pass: an edge to slot `slot` of `page`; `record`ed in the
+    /// edge list too if asked (a constant at both call sites, so the
+    /// plain pass pays nothing for the recording one).
+    #[inline(always)]
+    fn count_edge(&mut self, page: PagePtr, slot: usize, in_set: bool, record: bool) {
+        if !in_set {
+            self.flag_current_for_fixup();
+            return;
+        }
+        let drops = self.current_drops;
+        let index = page.scratch_base() + slot;
+        if record {
+            // SAFETY: `Pass::Record` (`record_edges`' contract). Indices fit:
+            // `gc::edges` records only sets of fewer than 2^31 slots.
+            unsafe { self.edges.as_mut() }.push(index as u32);
+        }
+        let (internal, dropping) = self.counters(index);
+        *internal += 1;
+        if drops {
+            *dropping += 1;
+            self.dropping_edges += 1;
+        }
+    }
+
     #[inline(always)]
     fn edge(&mut self, target: NonNull<GcHeader>) {
         // SAFETY: a `Gc` keeps its target allocated; its header is in a page
@@ -249,37 +285,12 @@ impl Visitor {
         let slot = page.slot_index(target.cast());
         let in_set = page.epoch() == self.epoch && !(self.minor && page.is_old(slot));
         match self.pass {
-            Pass::Subtract => {
-                if in_set {
-                    let drops = self.current_drops;
-                    let index = page.scratch_base() + slot;
-                    if let Some(mut edges) = self.edges {
-                        // SAFETY: `record_edges`' contract. (Indices fit:
-                        // `gc::edges` records only sets of fewer than 2^31
-                        // slots.)
-                        unsafe { edges.as_mut() }.push(index as u32);
-                    }
-                    let (internal, dropping) = self.counters(index);
-                    *internal += 1;
-                    if drops {
-                        *dropping += 1;
-                        self.dropping_edges += 1;
-                    }
-                } else {
-                    self.flag_current_for_fixup();
-                }
-            }
+            Pass::Subtract => self.count_edge(page, slot, in_set, false),
+            Pass::Record => self.count_edge(page, slot, in_set, true),
             Pass::Mark => {
                 if in_set {
                     let drops = self.current_drops;
-                    let index = page.scratch_base() + slot;
-                    if let Some(mut edges) = self.edges {
-                        // SAFETY: `record_edges`' contract. (Indices fit:
-                        // `gc::edges` records only sets of fewer than 2^31
-                        // slots.)
-                        unsafe { edges.as_mut() }.push(index as u32);
-                    }
-                    let (internal, dropping) = self.counters(index);
+                    let (internal, dropping) = self.counters(page.scratch_base() + slot);
                     *internal = internal.saturating_sub(1);
                     if drops && *dropping > 0 {
                         *dropping -= 1;
