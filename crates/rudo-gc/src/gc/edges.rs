@@ -212,6 +212,9 @@ impl EdgeList {
     /// Step 3 over the recorded list (step 2's count roots found first on
     /// `pages`, then `roots`, the scratch indices of the handle and region
     /// roots in S); leaves the live objects marked in the pages' bitmaps.
+    /// Returns whether any edge into S leaves a dead object: if none does,
+    /// every give-back is zero and the counters are left as the subtract
+    /// pass left them (not the fix-up's), with `dropping_edges` zero.
     /// Panics as `phases::for_each_count_root` does.
     pub(super) fn mark(
         &mut self,
@@ -219,7 +222,7 @@ impl EdgeList {
         counters: MarkCounters<'_>,
         roots: impl IntoIterator<Item = usize>,
         total: usize,
-    ) {
+    ) -> bool {
         debug_assert!(self.recorded);
         let MarkCounters {
             internal,
@@ -263,7 +266,12 @@ impl EdgeList {
             }
         }
         let dead_edges = lists.edges.len() + lists.helper_edges.len() - live_edges;
-        if dead_edges < live_edges {
+        if dead_edges == 0 {
+            // No reference into S comes from a dead object: nothing to give
+            // back, no destructor reaches into S, and the counts are not
+            // needed (the caller skips the give-back).
+            *dropping_edges = 0;
+        } else if dead_edges < live_edges {
             // Recount from the dead sources.
             internal[..total].fill(0);
             if *dropping_edges > 0 {
@@ -320,6 +328,7 @@ impl EdgeList {
                 }
             }
         }
+        dead_edges > 0
     }
 }
 

@@ -89,6 +89,11 @@ pub(crate) struct Scratch {
     dropping_edges: usize,
     /// Whether `dropping` may hold a non-zero entry.
     dropping_dirty: bool,
+    /// After the mark pass: whether an object may have references to give
+    /// back (false when the edge list shows no edge into S leaves a dead
+    /// object; `internal` and `dropping` then hold the subtract pass's
+    /// counts, and `dropping_edges` is zero).
+    give_back: bool,
     /// The helper thread's counters in a split subtract pass.
     helper: HelperScratch,
     /// The edges the subtract pass recorded for the mark pass.
@@ -119,6 +124,7 @@ impl Scratch {
             pages: Vec::new(),
             dropping_edges: 0,
             dropping_dirty: false,
+            give_back: true,
             helper: HelperScratch {
                 internal: Vec::new(),
                 dropping: Vec::new(),
@@ -548,7 +554,7 @@ fn mark(
         let held = held
             .iter()
             .map(|&(page, index)| page.scratch_base() + index);
-        scratch.edge_list.mark(pages, counters, held, total);
+        scratch.give_back = scratch.edge_list.mark(pages, counters, held, total);
         return;
     }
     for_each_count_root(
@@ -708,6 +714,9 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
                 // No dead object's destructor refers into S: every
                 // `dropping` is zero, so none of these needs a look.
                 objects &= !freed_now;
+            }
+            if !scratch.give_back {
+                objects = 0;
             }
             while objects != 0 {
                 let bit = objects.trailing_zeros() as usize;
