@@ -23,7 +23,7 @@ fn garbage_loop_runs_in_bounded_memory() {
     const BOUND: u64 = 32 << 20;
     set_config(GcConfig::default().young_budget_bytes(BUDGET));
     assert_eq!(config().young_budget_bytes, BUDGET);
-    assert_eq!(config().growth_factor, 2.0);
+    assert_eq!(config().growth_factor, 1.5);
 
     let drops = Rc::new(Cell::new(0));
     let live: Gc<[u64]> = (0..1_000).collect();
