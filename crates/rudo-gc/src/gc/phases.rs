@@ -20,7 +20,9 @@
 //!    a thread-local, a pending object) and is a root; so is every handle
 //!    slot of every thread.
 //! 3. **Mark.** From the roots, through edges into S, with an explicit work
-//!    list. Unmarked objects of S are dead.
+//!    list. Unmarked objects of S are dead. Over the edges step 1 recorded
+//!    when it recorded them (`gc::edges`), else by tracing the live objects
+//!    again.
 //! 4. **Fix up.** Every object, live or dead, gets back the references it
 //!    received from dead objects whose destructor will not run (types with
 //!    `Trace::NEEDS_DROP == false`): in bulk for edges inside S (see
