@@ -180,6 +180,18 @@ pub mod __private {
     pub fn split_subtract_passes() -> usize {
         crate::gc::parallel::SPLIT_PASSES.load(core::sync::atomic::Ordering::Relaxed)
     }
+
+    /// Whether collections record the edge list for their mark pass:
+    /// `Some(true)` every one (minor ones too), `Some(false)` none, `None`
+    /// as the collector bets (the default). Returns the previous setting.
+    pub fn set_edge_recording(force: Option<bool>) -> Option<bool> {
+        crate::gc::edges::set_recording(force)
+    }
+
+    /// How many mark passes walked a recorded edge list so far.
+    pub fn edge_list_marks() -> usize {
+        crate::gc::edges::MARKS.load(core::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Derives [`Trace`](trait@Trace). See the `rudo-gc-derive` crate for options

@@ -1,10 +1,10 @@
-//! Major collections mark over the edge list their subtract pass recorded
-//! (`gc::edges`), and make the fix-up's counts one of two ways: by counting
-//! the dead sources' edges afresh when the heap is mostly alive, or by
-//! taking the live sources' edges off when it is mostly garbage. Either way
-//! exactly the garbage is freed, each destructor runs once, and the
-//! survivors' counts come out right: they die when their last handle goes,
-//! neither earlier nor never.
+//! Collections that mark over the edge list their subtract pass recorded
+//! (`gc::edges`, forced here with the test hook), making the fix-up's counts
+//! one of two ways: by counting the dead sources' edges afresh when the heap
+//! is mostly alive, or by taking the live sources' edges off when it is
+//! mostly garbage. Either way, exactly the garbage is freed, each
+//! destructor runs once, and the survivors' counts come out right: they die
+//! when their last handle goes, neither earlier nor never.
 
 mod common;
 
@@ -12,7 +12,24 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use common::collect_now;
-use rudo_gc::{Gc, GcCell, Trace, Weak};
+use rudo_gc::__private::{edge_list_marks, set_edge_recording};
+use rudo_gc::{Gc, GcCell, Trace, Weak, collect_minor};
+
+/// Forces recording (every test of this binary forces the same, so they
+/// may run in parallel); returns the walks so far, for `walked`.
+fn recording() -> usize {
+    set_edge_recording(Some(true));
+    edge_list_marks()
+}
+
+/// Checks that a mark pass walked an edge list since `recording` returned
+/// `marks_before`.
+fn walked(marks_before: usize) {
+    assert!(
+        edge_list_marks() > marks_before,
+        "no mark pass walked an edge list"
+    );
+}
 
 /// A node with a destructor (its edges count as `dropping`).
 #[derive(Trace)]
@@ -86,6 +103,7 @@ fn garbage_next_to_a_live_heap<T: Trace + 'static>(
 }
 
 fn dropping_nodes(live: usize, dead: usize) {
+    let marks = recording();
     let drops = Rc::new(Cell::new(0));
     let node = || {
         Gc::new(Dropping {
@@ -96,9 +114,11 @@ fn dropping_nodes(live: usize, dead: usize) {
     };
     garbage_next_to_a_live_heap(live, dead, node, |n| &n.next, |n| &n.into_live);
     assert_eq!(drops.get(), live + dead, "every destructor ran once");
+    walked(marks);
 }
 
 fn plain_nodes(live: usize, dead: usize) {
+    let marks = recording();
     let node = || {
         Gc::new(Plain {
             next: GcCell::new(None),
@@ -106,10 +126,14 @@ fn plain_nodes(live: usize, dead: usize) {
         })
     };
     garbage_next_to_a_live_heap(live, dead, node, |n| &n.next, |n| &n.into_live);
+    walked(marks);
 }
 
 const MANY: usize = if cfg!(miri) { 300 } else { 3_000 };
 const FEW: usize = 10;
+
+// The tracing mark pass is what the rest of the suite mostly runs (minor
+// collections never record unless forced), under the same checks.
 
 #[test]
 fn a_mostly_live_heap_with_destructors() {
@@ -129,4 +153,36 @@ fn a_mostly_live_heap_without_destructors() {
 #[test]
 fn a_mostly_dead_heap_without_destructors() {
     plain_nodes(FEW, MANY);
+}
+
+/// A minor collection records too when forced: a young ring is freed, a
+/// young chain held by handles survives and is promoted with the right
+/// counts.
+#[test]
+fn a_minor_collection_over_the_edge_list() {
+    let marks = recording();
+    let drops = Rc::new(Cell::new(0));
+    let node = || {
+        Gc::new(Dropping {
+            next: GcCell::new(None),
+            into_live: GcCell::new(None),
+            drops: drops.clone(),
+        })
+    };
+    let kept: Vec<Gc<Dropping>> = (0..FEW).map(|_| node()).collect();
+    let ring: Vec<Gc<Dropping>> = (0..FEW).map(|_| node()).collect();
+    for (i, n) in ring.iter().enumerate() {
+        *n.next.borrow_mut() = Some(ring[(i + 1) % FEW].clone());
+        *n.into_live.borrow_mut() = Some(kept[i].clone());
+    }
+    let gone = Gc::downgrade(&ring[0]);
+    drop(ring);
+    collect_minor();
+    walked(marks);
+    assert!(gone.upgrade().is_none(), "the young ring is garbage");
+    assert_eq!(drops.get(), FEW);
+    assert!(kept.iter().all(|n| Gc::ref_count(n) == 1));
+    drop(kept);
+    collect_now();
+    assert_eq!(drops.get(), 2 * FEW);
 }

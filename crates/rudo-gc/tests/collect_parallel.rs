@@ -1,8 +1,9 @@
 //! Major collections whose subtract pass runs on two threads
-//! (`gc::parallel`), forced on small heaps with the benchmark hook: they free
-//! exactly what a sequential one frees, run every destructor once, and a
-//! `Trace` that panics or allocates on the helper thread gets the same answer
-//! as on the collecting thread.
+//! (`gc::parallel`), each recording half of the edge list (`gc::edges`),
+//! forced on small heaps with the benchmark hooks: they free exactly what a
+//! sequential one frees, run every destructor once, and a `Trace` that
+//! panics or allocates on the helper thread gets the same answer as on the
+//! collecting thread.
 
 mod common;
 
@@ -10,16 +11,24 @@ use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 
 use common::{collect_now, panic_message};
-use rudo_gc::__private::{set_parallel_min_slots, split_subtract_passes};
+use rudo_gc::__private::{
+    edge_list_marks, set_edge_recording, set_parallel_min_slots, split_subtract_passes,
+};
 use rudo_gc::{Gc, GcCell, Trace, Visitor, Weak, collect};
 
-/// Splits every major collection while alive; restores the threshold
-/// after, and checks that the test did split one.
-struct Split(usize, usize);
+/// Splits every major collection while alive, each half recording its
+/// edge list (`gc::edges`); restores the threshold after, and checks that
+/// the test did split one and walk the two lists.
+struct Split(usize, usize, usize);
 
 impl Split {
     fn on() -> Split {
-        Split(set_parallel_min_slots(0), split_subtract_passes())
+        set_edge_recording(Some(true));
+        Split(
+            set_parallel_min_slots(0),
+            split_subtract_passes(),
+            edge_list_marks(),
+        )
     }
 }
 
@@ -28,6 +37,7 @@ impl Drop for Split {
         set_parallel_min_slots(self.0);
         if !std::thread::panicking() {
             assert!(split_subtract_passes() > self.1, "no collection was split");
+            assert!(edge_list_marks() > self.2, "no mark pass walked the lists");
         }
     }
 }

@@ -39,16 +39,41 @@
 //!
 //! Whether to record is a bet on the survivors: recording costs two stores
 //! per edge and per object in the subtract pass, for every object of S; it
-//! saves the second load and trace of every *live* one. A collection
-//! records when at least one in `RECORD_MIN_SURVIVAL[minor]` objects of the
-//! last collection of its kind survived it (the first major collection
-//! records): a quarter for major collections, half for minor ones, whose
-//! young objects are often still in the cache, so the second trace costs
-//! less there.
+//! saves the second load and trace of every *live* one. A major collection
+//! records when at least one in `RECORD_MIN_SURVIVAL` objects of the last
+//! major collection's set survived it (the first one always records). Minor
+//! collections never record: their young objects are mostly still in the
+//! cache, so the second trace costs little, and on binary-trees and GCBench
+//! recording them measured a tie or a loss (`docs/benchmarks.md`).
 
 use super::phases::{Snapshots, for_each_count_root, scratch_bits};
 use crate::heap::page::PagePtr;
-use crate::sync::raw::Ordering::Relaxed;
+use crate::sync::raw::{AtomicU8, AtomicUsize, Ordering::Relaxed};
+
+/// Test hook (`__private::set_edge_recording`): 0 follows the bet, 1
+/// records in every collection, major or minor, 2 in none. Relaxed: read at
+/// the start of each collection; orders nothing else.
+static FORCE: AtomicU8 = AtomicU8::new(0);
+
+/// Mark passes that walked a recorded list (`__private::edge_list_marks`).
+/// Relaxed: a statistic.
+pub(crate) static MARKS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the test hook: `Some(true)` records in every collection,
+/// `Some(false)` in none, `None` follows the bet. Returns the previous
+/// setting.
+pub(crate) fn set_recording(force: Option<bool>) -> Option<bool> {
+    let code = match force {
+        None => 0,
+        Some(true) => 1,
+        Some(false) => 2,
+    };
+    match FORCE.swap(code, Relaxed) {
+        1 => Some(true),
+        2 => Some(false),
+        _ => None,
+    }
+}
 
 /// The low 31 bits of a `first` entry: an offset into the edge list.
 pub(super) const MASK: u32 = (1 << 31) - 1;
@@ -69,15 +94,14 @@ pub(super) struct EdgeList {
     stack: Vec<u32>,
     /// Whether the last subtract pass recorded a usable list (rule 1).
     pub(super) recorded: bool,
-    /// Whether the last major and minor collection's survivors were at
-    /// least `1 / RECORD_MIN_SURVIVAL` of its set (the module docs' bet),
-    /// indexed by `minor`.
-    survived: [bool; 2],
+    /// Whether the last major collection's survivors were at least
+    /// `1 / RECORD_MIN_SURVIVAL` of its set (the module docs' bet).
+    majors_survive: bool,
 }
 
-/// A collection records the edge list if at least one in this many objects
-/// of the last collection of its kind (major, minor) survived it.
-const RECORD_MIN_SURVIVAL: [usize; 2] = [4, 2];
+/// A major collection records the edge list if at least one in this many
+/// objects of the last major collection's set survived it.
+const RECORD_MIN_SURVIVAL: usize = 4;
 
 impl EdgeList {
     pub(super) const fn new() -> EdgeList {
@@ -89,20 +113,26 @@ impl EdgeList {
             live: Vec::new(),
             stack: Vec::new(),
             recorded: false,
-            survived: [true, false],
+            majors_survive: true,
         }
     }
 
     /// A collection of a set of `objects` objects found `dead` of them dead.
     pub(super) fn note_survivors(&mut self, minor: bool, objects: usize, dead: usize) {
-        let kind = usize::from(minor);
-        self.survived[kind] = (objects - dead.min(objects)) * RECORD_MIN_SURVIVAL[kind] >= objects;
+        if !minor {
+            let survivors = objects - dead.min(objects);
+            self.majors_survive = survivors * RECORD_MIN_SURVIVAL >= objects;
+        }
     }
 
     /// Prepares for a collected set of `total` slots; returns whether to
     /// record (the bet, and rule 1's bound on slots).
     pub(super) fn start(&mut self, total: usize, minor: bool) -> bool {
-        let wanted = self.survived[usize::from(minor)];
+        let wanted = match FORCE.load(Relaxed) {
+            1 => true,
+            2 => false,
+            _ => !minor && self.majors_survive,
+        };
         self.recorded = false;
         self.edges.clear();
         self.helper_edges.clear();
@@ -224,6 +254,7 @@ impl EdgeList {
         total: usize,
     ) -> bool {
         debug_assert!(self.recorded);
+        MARKS.fetch_add(1, Relaxed);
         let MarkCounters {
             internal,
             dropping,

@@ -19,7 +19,7 @@ pub(crate) use gate::Gate;
 #[cfg_attr(loom, allow(unused_imports))]
 pub(crate) mod raw {
     pub(crate) use core::sync::atomic::{
-        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+        AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
     };
 }
 
