@@ -102,16 +102,20 @@ fn garbage_next_to_a_live_heap<T: Trace + 'static>(
     );
 }
 
-fn dropping_nodes(live: usize, dead: usize) {
-    let marks = recording();
-    let drops = Rc::new(Cell::new(0));
-    let node = || {
+impl Dropping {
+    fn new(drops: &Rc<Cell<usize>>) -> Gc<Dropping> {
         Gc::new(Dropping {
             next: GcCell::new(None),
             into_live: GcCell::new(None),
             drops: drops.clone(),
         })
-    };
+    }
+}
+
+fn dropping_nodes(live: usize, dead: usize) {
+    let marks = recording();
+    let drops = Rc::new(Cell::new(0));
+    let node = || Dropping::new(&drops);
     garbage_next_to_a_live_heap(live, dead, node, |n| &n.next, |n| &n.into_live);
     assert_eq!(drops.get(), live + dead, "every destructor ran once");
     walked(marks);
@@ -162,13 +166,7 @@ fn a_mostly_dead_heap_without_destructors() {
 fn a_minor_collection_over_the_edge_list() {
     let marks = recording();
     let drops = Rc::new(Cell::new(0));
-    let node = || {
-        Gc::new(Dropping {
-            next: GcCell::new(None),
-            into_live: GcCell::new(None),
-            drops: drops.clone(),
-        })
-    };
+    let node = || Dropping::new(&drops);
     let kept: Vec<Gc<Dropping>> = (0..FEW).map(|_| node()).collect();
     let ring: Vec<Gc<Dropping>> = (0..FEW).map(|_| node()).collect();
     for (i, n) in ring.iter().enumerate() {
