@@ -28,7 +28,9 @@
 //!    saturating decrements of `trace::visitor`).
 //! 3. Live bits are kept per scratch index while marking (`live`) and or-ed
 //!    into the pages' mark bitmaps at the end, so that the walk never needs
-//!    a page from a scratch index.
+//!    a page from a scratch index. (Bitmap accesses are Relaxed, as every
+//!    bitmap access of a collection: the world is stopped, and the
+//!    handshake orders them before any later heap operation.)
 //! 4. The walk only finds what is live. The counts the fix-up needs (each
 //!    object's references from *dead* objects of S, and of those, from dead
 //!    objects whose destructor runs) are then made by whichever is cheaper:
