@@ -22,7 +22,7 @@ pub mod two_threads;
 /// Applies `RUDO_YOUNG_BUDGET` (bytes), `RUDO_GROWTH_FACTOR` and
 /// `RUDO_PARALLEL_MIN_SLOTS`, where set, to the collector's configuration:
 /// the knobs the experiments in `docs/benchmarks.md` turned.
-pub fn young_budget_from_env() {
+pub fn collector_knobs_from_env() {
     if let Some(slots) = std::env::var("RUDO_PARALLEL_MIN_SLOTS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -41,7 +41,7 @@ fn bench_size<const N: usize>(c: &mut Criterion) {
 }
 
 fn alloc(c: &mut Criterion) {
-    benches::young_budget_from_env();
+    benches::collector_knobs_from_env();
     bench_size::<16>(c);
     bench_size::<64>(c);
     bench_size::<256>(c);

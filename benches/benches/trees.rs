@@ -13,7 +13,7 @@ const DEPTH: u32 = 16;
 const ROUNDS: usize = 600;
 
 fn trees(c: &mut Criterion) {
-    benches::young_budget_from_env();
+    benches::collector_knobs_from_env();
     let mut group = c.benchmark_group(format!("binary_trees/depth{DEPTH}"));
     group
         .sample_size(10)

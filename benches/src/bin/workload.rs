@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         eprintln!("workload: size must be a number, got `{size}`");
         return ExitCode::from(2);
     };
-    benches::young_budget_from_env();
+    benches::collector_knobs_from_env();
     let n = size as usize;
     let result = match (workload.as_str(), variant.as_str()) {
         ("binary_trees", "gc") => binary_trees::gc::run(size),
