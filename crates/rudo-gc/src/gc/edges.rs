@@ -48,7 +48,7 @@
 //! cache, so the second trace costs little, and on binary-trees and GCBench
 //! recording them measured a tie or a loss (`docs/benchmarks.md`).
 
-use super::phases::{Snapshots, for_each_count_root, scratch_bits};
+use super::phases::{SlotArray, for_each_count_root, scratch_bits};
 use crate::heap::page::PagePtr;
 use crate::sync::raw::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 
@@ -153,14 +153,14 @@ impl EdgeList {
 
 /// Writes `first` entries for one subtract pass over a run of pages.
 pub(super) struct Recorder {
-    first: Snapshots,
+    first: SlotArray,
     /// The next scratch index whose entry is not written yet.
     next: usize,
 }
 
 impl Recorder {
     /// A recorder for pages whose scratch indices start at `start`.
-    pub(super) fn new(first: Snapshots, start: usize) -> Recorder {
+    pub(super) fn new(first: SlotArray, start: usize) -> Recorder {
         Recorder { first, next: start }
     }
 
@@ -372,7 +372,7 @@ mod tests {
     #[test]
     fn the_recorder_fills_gaps_and_flags_sources_that_drop() {
         let mut first = vec![u32::MAX; 6];
-        let mut recorder = Recorder::new(Snapshots::new(&mut first), 0);
+        let mut recorder = Recorder::new(SlotArray::new(&mut first), 0);
         // SAFETY: the only recorder of `first`.
         unsafe {
             recorder.source(1, 0, true);

@@ -299,9 +299,9 @@ fn subtract(
         0
     };
     let total = scratch.internal.len();
-    let strong = Snapshots::new(&mut scratch.strong);
+    let strong = SlotArray::new(&mut scratch.strong);
     let list = &mut scratch.edge_list;
-    let first = Snapshots::new(&mut list.first);
+    let first = SlotArray::new(&mut list.first);
     if split == 0 {
         let counters = Counters {
             internal: &mut scratch.internal,
@@ -398,8 +398,8 @@ unsafe fn subtract_run(
     epoch: u64,
     minor: bool,
     pages: &[PagePtr],
-    strong: Snapshots,
-    record: Option<(&mut Vec<u32>, Snapshots)>,
+    strong: SlotArray,
+    record: Option<(&mut Vec<u32>, SlotArray)>,
     end: usize,
 ) -> (usize, bool, usize) {
     // SAFETY: caller contract.
@@ -425,27 +425,29 @@ unsafe fn subtract_run(
     (visitor.dropping_edges(), recorded, objects)
 }
 
-/// Where the subtract pass writes strong-count snapshots: `Scratch::strong`,
-/// shared by the threads of a split pass, each writing its own pages'
-/// entries only.
+/// A per-slot scratch array the subtract pass writes, shared by the threads
+/// of a split pass, each writing its own pages' entries only: the
+/// strong-count snapshots (`Scratch::strong`) and the edge list's `first`
+/// entries (`gc::edges`).
 #[derive(Clone, Copy)]
-pub(super) struct Snapshots {
+pub(super) struct SlotArray {
     ptr: NonNull<u32>,
     len: usize,
 }
 
-// SAFETY: a pointer into `Scratch::strong`, which outlives the pass; the
-// threads that share it write disjoint entries (`subtract_pages` contract),
-// and the scope's join orders their writes before any read.
-unsafe impl Send for Snapshots {}
+// SAFETY: a pointer into `Scratch::strong` or `EdgeList::first`, which
+// outlive the pass; the threads that share it write disjoint entries
+// (`subtract_pages` contract), and the scope's join orders their writes
+// before any read.
+unsafe impl Send for SlotArray {}
 // SAFETY: as above.
-unsafe impl Sync for Snapshots {}
+unsafe impl Sync for SlotArray {}
 
-impl Snapshots {
-    pub(super) fn new(strong: &mut [u32]) -> Snapshots {
-        Snapshots {
-            len: strong.len(),
-            ptr: NonNull::from(strong).cast(),
+impl SlotArray {
+    pub(super) fn new(array: &mut [u32]) -> SlotArray {
+        SlotArray {
+            len: array.len(),
+            ptr: NonNull::from(array).cast(),
         }
     }
 
@@ -470,7 +472,7 @@ impl Snapshots {
 unsafe fn subtract_pages<const RECORD: bool>(
     visitor: &mut Visitor,
     pages: &[PagePtr],
-    strong: Snapshots,
+    strong: SlotArray,
     mut recorder: Option<&mut Recorder>,
 ) -> usize {
     let mut objects = 0;
