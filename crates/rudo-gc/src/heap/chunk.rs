@@ -29,8 +29,10 @@ use parking_lot::{Mutex, RwLock, RwLockReadGuard};
 use super::page::{PAGE_SIZE, PageKind, PagePtr};
 use super::page_map;
 
-/// Pages per chunk (small under Miri, which is slow with big allocations).
-pub(crate) const CHUNK_PAGES: usize = if cfg!(miri) { 2 } else { 16 };
+/// Pages per chunk (small under Miri, which is slow with big allocations):
+/// 2 MiB, the size of an x86-64 or AArch64 huge page, so that a chunk
+/// aligned to its size can be one (`advise_huge_pages`).
+pub(crate) const CHUNK_PAGES: usize = if cfg!(miri) { 2 } else { 64 };
 /// Bytes per chunk.
 pub(crate) const CHUNK_SIZE: usize = CHUNK_PAGES * PAGE_SIZE;
 /// Completely free chunks kept for reuse instead of being returned: about one
@@ -38,6 +40,31 @@ pub(crate) const CHUNK_SIZE: usize = CHUNK_PAGES * PAGE_SIZE;
 /// return memory to the system only to fault it back in.
 fn reserve_chunks() -> usize {
     (crate::gc::config::young_budget() / CHUNK_SIZE).clamp(2, 64)
+}
+
+/// Chunks allocated once the heap holds this much are backed by transparent
+/// huge pages where the system offers them (`advise_huge_pages`): a fault
+/// per 2 MiB instead of per 4 KiB, and fewer TLB misses when a collection
+/// walks the heap. Below it, pages are faulted in as they are used, so a
+/// small heap's resident set stays what it uses.
+const HUGE_PAGES_FROM: usize = 16 << 20;
+
+/// Asks the kernel to back the chunk at `base` with transparent huge pages
+/// (Linux, `MADV_HUGEPAGE`; honoured when
+/// `/sys/kernel/mm/transparent_hugepage/enabled` is `madvise` or `always`).
+/// Advice only: where it is refused, nothing changes.
+fn advise_huge_pages(base: NonNull<u8>) {
+    #[cfg(all(target_os = "linux", not(miri)))]
+    // SAFETY: `madvise` with `MADV_HUGEPAGE` changes no memory contents and
+    // no mapping's validity; the range is the chunk just allocated, which
+    // this process owns, and chunks are `CHUNK_SIZE`-aligned, so the start is
+    // page-aligned as `madvise` requires. The result is ignored: on failure
+    // the chunk simply keeps small pages.
+    unsafe {
+        libc::madvise(base.as_ptr().cast(), CHUNK_SIZE, libc::MADV_HUGEPAGE);
+    }
+    #[cfg(not(all(target_os = "linux", not(miri))))]
+    let _ = base;
 }
 
 struct Pool {
@@ -62,7 +89,7 @@ static RELEASE_LOCK: RwLock<()> = RwLock::new(());
 
 fn chunk_layout() -> Layout {
     // `CHUNK_SIZE` is a non-zero multiple of the power-of-two `PAGE_SIZE`.
-    Layout::from_size_align(CHUNK_SIZE, PAGE_SIZE).expect("chunk layout is valid")
+    Layout::from_size_align(CHUNK_SIZE, CHUNK_SIZE).expect("chunk layout is valid")
 }
 
 /// Takes a free page from the pool, allocating a new chunk if needed.
@@ -83,6 +110,9 @@ pub(crate) fn acquire_page() -> PagePtr {
     let Some(base) = NonNull::new(base) else {
         std::alloc::handle_alloc_error(layout);
     };
+    if pool.chunk_bytes >= HUGE_PAGES_FROM {
+        advise_huge_pages(base);
+    }
     pool.chunk_bytes += CHUNK_SIZE;
     let mut first = None;
     for i in 0..CHUNK_PAGES {
