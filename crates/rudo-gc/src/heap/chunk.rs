@@ -232,3 +232,20 @@ pub(crate) fn footprint() -> usize {
     let pool = POOL.lock();
     pool.chunk_bytes + pool.large_bytes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_aligned_to_their_size_so_each_can_be_a_huge_page() {
+        let values: Vec<crate::Gc<u64>> = (0..CHUNK_PAGES as u64 * 2).map(crate::Gc::new).collect();
+        for value in &values {
+            // SAFETY: the header of a live object of this heap.
+            let page = unsafe { PagePtr::of_object(value.header_ptr().cast()) };
+            assert_eq!(page.chunk() as usize % CHUNK_SIZE, 0);
+            let offset = page.base().as_ptr() as usize - page.chunk() as usize;
+            assert!(offset < CHUNK_SIZE);
+        }
+    }
+}
