@@ -45,7 +45,7 @@ impl PhaseTimes {
 ///   is called, to within a thread's allocation cache (see the fields);
 /// - `heap_bytes`, `heap_bytes_by_class`, `destructor_panics`,
 ///   `mutator_wait`: current when `stats` is called.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GcStats {
     /// Collections that ran.
@@ -223,33 +223,45 @@ pub(crate) struct CollectionRecord {
     pub(crate) freed_bytes: usize,
 }
 
-static STATS: Mutex<GcStats> = Mutex::new(GcStats {
-    collections: 0,
-    minor_collections: 0,
-    major_collections: 0,
-    skipped_collections: 0,
-    total_pause: Duration::ZERO,
-    max_pause: Duration::ZERO,
-    last_pause: Duration::ZERO,
-    phases: PhaseTimes {
-        subtract: Duration::ZERO,
-        mark: Duration::ZERO,
-        fix_up: Duration::ZERO,
-        sweep: Duration::ZERO,
-    },
-    bytes_allocated: 0,
-    objects_allocated: 0,
-    bytes_freed: 0,
-    objects_freed: 0,
-    live_bytes: 0,
-    live_objects: 0,
-    heap_bytes: 0,
-    destructor_panics: 0,
-    minor_pauses: PauseHistogram::new(),
-    major_pauses: PauseHistogram::new(),
-    mutator_wait: Duration::ZERO,
-    class_pages: [0; NUM_CLASSES],
-});
+/// All zero: before the first collection (by hand, since `Default` is not
+/// derived for arrays of more than 32 entries).
+impl Default for GcStats {
+    fn default() -> Self {
+        GcStats::ZERO
+    }
+}
+
+impl GcStats {
+    const ZERO: GcStats = GcStats {
+        collections: 0,
+        minor_collections: 0,
+        major_collections: 0,
+        skipped_collections: 0,
+        total_pause: Duration::ZERO,
+        max_pause: Duration::ZERO,
+        last_pause: Duration::ZERO,
+        phases: PhaseTimes {
+            subtract: Duration::ZERO,
+            mark: Duration::ZERO,
+            fix_up: Duration::ZERO,
+            sweep: Duration::ZERO,
+        },
+        bytes_allocated: 0,
+        objects_allocated: 0,
+        bytes_freed: 0,
+        objects_freed: 0,
+        live_bytes: 0,
+        live_objects: 0,
+        heap_bytes: 0,
+        destructor_panics: 0,
+        minor_pauses: PauseHistogram::new(),
+        major_pauses: PauseHistogram::new(),
+        mutator_wait: Duration::ZERO,
+        class_pages: [0; NUM_CLASSES],
+    };
+}
+
+static STATS: Mutex<GcStats> = Mutex::new(GcStats::ZERO);
 
 pub(crate) fn record_skipped() {
     STATS.lock().skipped_collections += 1;

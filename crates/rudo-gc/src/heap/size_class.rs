@@ -1,9 +1,12 @@
 //! Size classes: which slot size an object of a given size gets.
 //!
-//! Classes are multiples of 16 bytes (so every slot is 16-aligned), spaced so
-//! that consecutive classes differ by at most 25%: an object never wastes more
-//! than a quarter of its slot, except the very smallest where the 16-byte
-//! granule dominates. Objects above [`MAX_SMALL_SIZE`] live in the large object
+//! Classes are multiples of 8 bytes (the header's alignment): every 8 bytes
+//! up to 96, then spaced so that consecutive classes differ by at most 25%,
+//! so an object never wastes more than a quarter of its slot, and the small
+//! boxes most programs are made of (a header and two to six words) waste
+//! none. (With 16-byte steps, GCBench's 56-byte nodes took 64-byte slots and
+//! the large-heap workload's 72-byte ones 80; `docs/benchmarks.md`, "8-byte
+//! classes".) Objects above [`MAX_SMALL_SIZE`] live in the large object
 //! space.
 //!
 //! Alignment: every slot of a class is aligned to [`slot_align`] of its size,
@@ -20,18 +23,18 @@
 
 /// Slot sizes in bytes, ascending.
 pub(crate) const CLASS_SIZES: [usize; NUM_CLASSES] = [
-    16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
-    1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
+    16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+    640, 768, 896, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
 ];
 
 /// Number of size classes.
-pub(crate) const NUM_CLASSES: usize = 28;
+pub(crate) const NUM_CLASSES: usize = 33;
 
 /// Largest object (header included) that lives in a small-object page.
 pub(crate) const MAX_SMALL_SIZE: usize = CLASS_SIZES[NUM_CLASSES - 1];
 
-/// Alignment every small-object slot has.
-pub(crate) const SMALL_ALIGN: usize = 16;
+/// Alignment every small-object slot has (every class is a multiple of it).
+pub(crate) const SMALL_ALIGN: usize = 8;
 
 /// Largest alignment a small-object class can offer: a box aligned to twice
 /// this is at least twice [`MAX_SMALL_SIZE`] bytes.
@@ -82,12 +85,12 @@ pub(crate) const fn class_for(size: usize) -> Option<usize> {
 }
 
 /// Runtime twin of [`class_for`] for unsized values, through a lookup table
-/// indexed by 16-byte granules.
+/// indexed by `GRANULE`-byte granules.
 pub(crate) fn class_for_runtime(size: usize) -> Option<usize> {
     if size > MAX_SMALL_SIZE {
         return None;
     }
-    Some(GRANULE_TO_CLASS[size.div_ceil(16)] as usize)
+    Some(GRANULE_TO_CLASS[size.div_ceil(GRANULE)] as usize)
 }
 
 /// Runtime twin of [`class_for_aligned`] (unsized values: slices of an
@@ -100,13 +103,15 @@ pub(crate) fn class_for_layout(size: usize, align: usize) -> Option<usize> {
     }
 }
 
-const GRANULES: usize = MAX_SMALL_SIZE / 16 + 1;
+/// The step of the runtime lookup table: every class is a multiple of it.
+const GRANULE: usize = SMALL_ALIGN;
+const GRANULES: usize = MAX_SMALL_SIZE / GRANULE + 1;
 
 static GRANULE_TO_CLASS: [u8; GRANULES] = {
     let mut table = [0u8; GRANULES];
     let mut g = 0;
     while g < GRANULES {
-        table[g] = match class_for(g * 16) {
+        table[g] = match class_for(g * GRANULE) {
             Some(c) => c as u8,
             None => 0,
         };
@@ -120,7 +125,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classes_are_ascending_multiples_of_16() {
+    fn classes_are_ascending_multiples_of_the_slot_alignment() {
         for w in CLASS_SIZES.windows(2) {
             assert!(w[0] < w[1]);
         }
@@ -132,12 +137,18 @@ mod tests {
     #[test]
     fn internal_fragmentation_is_bounded() {
         // Every object size that is a multiple of 8 (the header's alignment)
-        // from 24 bytes up wastes at most 25% of its slot.
+        // from 24 bytes up wastes at most 25% of its slot, and none up to 96.
         for size in (24..=MAX_SMALL_SIZE).step_by(8) {
             let class = CLASS_SIZES[class_for(size).unwrap()];
             let waste = (class - size) as f64 / class as f64;
             assert!(waste <= 0.25, "size {size} in class {class} wastes {waste}");
+            if size <= 96 {
+                assert_eq!(class, size);
+            }
         }
+        // A 16-aligned box never lands in an 8-aligned class.
+        assert_eq!(class_for_layout(56, 16).map(|c| CLASS_SIZES[c]), Some(64));
+        assert_eq!(class_for_layout(56, 8).map(|c| CLASS_SIZES[c]), Some(56));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::gc::phases::{self, RootKind};
 use crate::ptr::header::GcHeader;
 use crate::trace::Visitor;
 
-/// Object addresses to node indices. Addresses are distinct and 16-aligned,
+/// Object addresses to node indices. Addresses are distinct and 8-aligned,
 /// so a multiplicative hash is as good as SipHash here and several times
 /// faster (the map is built and probed with the world stopped).
 type AddrMap = HashMap<usize, u32, BuildHasherDefault<AddrHasher>>;
@@ -42,7 +42,8 @@ impl Hasher for AddrHasher {
         }
     }
     fn write_usize(&mut self, addr: usize) {
-        self.0 = ((addr as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Objects are 8-aligned: the low 3 bits carry nothing.
+        self.0 = ((addr as u64) >> 3).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
@@ -324,9 +325,10 @@ fn write_json(graph: &Graph, out: impl Write) -> io::Result<SnapshotSummary> {
     for (i, object) in graph.objects.iter().enumerate() {
         let edges = graph.edge_start[i + 1] - graph.edge_start[i];
         let name = strings.get(object.type_name);
-        // Slots are 16-aligned: `addr / 8` is even, so the id is odd (as V8's
-        // object ids are) and above the synthetic nodes' 1, 3, 5, 7, 9.
-        let id = object.ptr.as_ptr().addr() / 8 + 1;
+        // Slots are 8-aligned (`heap::size_class::SMALL_ALIGN`): `addr / 4`
+        // is even, so the id is odd (as V8's object ids are), unique, and
+        // above the synthetic nodes' 1, 3, 5, 7, 9.
+        let id = object.ptr.as_ptr().addr() / 4 + 1;
         node(&mut out, [NODE_OBJECT, name, id, object.size, edges, 0, 0])?;
     }
     out.write_all(b"],\n\"edges\":[")?;

@@ -1,7 +1,7 @@
 //! The 16-byte object header every GC object starts with.
 //!
 //! ```text
-//!  GcBox<T> (repr(C), 16-aligned slot)
+//!  GcBox<T> (repr(C), in a slot aligned to 8 or to T)
 //!  +-----------------------+-------------------+-------------+----------------+
 //!  | vtable: *const VTable | strong_flags: u32 | weak: u32   | value: T ...   |
 //!  +-----------------------+-------------------+-------------+----------------+
@@ -188,7 +188,7 @@ impl GcHeader {
     /// # Safety
     ///
     /// `slot` must be a reserved, unpublished slot of at least 16 bytes,
-    /// 16-aligned, that the caller may write.
+    /// 8-aligned, that the caller may write.
     #[inline(always)]
     pub(crate) unsafe fn init(
         slot: NonNull<u8>,

@@ -48,7 +48,7 @@ pub(crate) struct VTable {
 /// whose trailer was written at allocation.
 pub(crate) unsafe fn read_len(header: NonNull<GcHeader>, slot_size: usize) -> usize {
     // SAFETY: caller contract: the trailer is the slot's last word, written
-    // when the object was allocated; slots are 16-aligned and 16-multiple
+    // when the object was allocated; slots are 8-aligned and 8-multiple
     // sized, so the word is aligned. It is accessed atomically only, because
     // an interior-pointer lookup on another thread may read it while the slot
     // is being reused.

@@ -44,7 +44,7 @@ pub(crate) enum Pass {
     Mark,
     FixUp,
     /// Not a collection: every edge goes to the work list, a `Weak`'s with
-    /// its address's low bit set (headers are 16-aligned), for
+    /// its address's low bit set (headers are 8-aligned), for
     /// `heap::write_snapshot`.
     Edges,
 }
