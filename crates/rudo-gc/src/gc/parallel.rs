@@ -13,8 +13,9 @@
 //! Rules:
 //!
 //! 1. Only major collections of at least `parallel_min_slots()` slots, on a
-//!    machine with more than one core, split: below that a thread's start
-//!    (tens of microseconds) is not repaid. (The test hook's 0 forces it.)
+//!    machine with more than one core, split: below that the pause is short
+//!    and the helper's arrays are not repaid in memory. (The test hook's 0
+//!    forces it.)
 //! 2. The helper holds `Role::Tracing` while it traces, as the collecting
 //!    thread does, so a `Trace` that tries a heap operation panics (the
 //!    documented misuse answer) instead of waiting for a world that the
@@ -32,8 +33,13 @@ use std::sync::OnceLock;
 
 use crate::sync::raw::{AtomicUsize, Ordering::Relaxed};
 
-/// Default of `parallel_min_slots`: about 16 MiB of 64-byte objects.
-const DEFAULT_MIN_SLOTS: usize = 1 << 18;
+/// Default of `parallel_min_slots`: about 64 MiB of 64-byte objects, where a
+/// major collection's pause passes 20 ms on this kind of machine. The helper's
+/// arrays cost 8 bytes per slot while the collection runs; below this the
+/// split saved under 2 ms a pause and GCBench's peak RSS went from 55.7 to
+/// 60.9 MiB for a tie in time (`docs/benchmarks.md`, "Huge pages and 8-byte
+/// size classes"). It was 2^18, from the thread's start-up cost alone.
+const DEFAULT_MIN_SLOTS: usize = 1 << 20;
 
 /// Relaxed everywhere: a tuning knob read at the start of each collection;
 /// it orders nothing else, and either value is correct.
