@@ -19,9 +19,11 @@ pub mod minor_pause;
 pub mod tokio_tasks;
 pub mod two_threads;
 
-/// Applies `RUDO_YOUNG_BUDGET` (bytes), `RUDO_GROWTH_FACTOR` and
-/// `RUDO_PARALLEL_MIN_SLOTS`, where set, to the collector's configuration:
-/// the knobs the experiments in `docs/benchmarks.md` turned.
+/// Applies `RUDO_YOUNG_BUDGET` (bytes), `RUDO_GROWTH_FACTOR`,
+/// `RUDO_PARALLEL_MIN_SLOTS` and `RUDO_EDGE_RECORDING` (`1`: every
+/// collection records the edge list, `0`: none does), where set, to the
+/// collector's configuration: the knobs the experiments in
+/// `docs/benchmarks.md` turned.
 pub fn collector_knobs_from_env() {
     if let Some(slots) = std::env::var("RUDO_PARALLEL_MIN_SLOTS")
         .ok()
@@ -29,6 +31,11 @@ pub fn collector_knobs_from_env() {
     {
         rudo_gc::__private::set_parallel_min_slots(slots);
     }
+    let _previous = match std::env::var("RUDO_EDGE_RECORDING").as_deref() {
+        Ok("1") => rudo_gc::__private::set_edge_recording(Some(true)),
+        Ok("0") => rudo_gc::__private::set_edge_recording(Some(false)),
+        _ => None,
+    };
     let mut config = rudo_gc::config();
     if let Some(bytes) = std::env::var("RUDO_YOUNG_BUDGET")
         .ok()
