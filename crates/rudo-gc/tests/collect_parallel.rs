@@ -9,6 +9,7 @@ mod common;
 
 use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Mutex, MutexGuard};
 
 use common::{collect_now, panic_message};
 use rudo_gc::__private::{
@@ -17,27 +18,57 @@ use rudo_gc::__private::{
 use rudo_gc::{Gc, GcCell, Trace, Visitor, Weak, collect};
 
 /// Splits every major collection while alive, each half recording its
-/// edge list (`gc::edges`); restores the threshold after, and checks that
-/// the test did split one and walk the two lists.
-struct Split(usize, usize, usize);
+/// edge list (`gc::edges`), or with `tracing` none (the tracing mark pass);
+/// restores both settings after, and checks that the test did split one
+/// and, when recording, walk the two lists. The settings are process-wide
+/// and the ring tests share `DROPS`, so the tests of this file hold `SERIAL`
+/// through their guard and run one at a time.
+struct Split {
+    min_slots: usize,
+    recording: Option<bool>,
+    splits: usize,
+    marks: Option<usize>,
+    _serial: MutexGuard<'static, ()>,
+}
+
+static SERIAL: Mutex<()> = Mutex::new(());
 
 impl Split {
     fn on() -> Split {
-        set_edge_recording(Some(true));
-        Split(
-            set_parallel_min_slots(0),
-            split_subtract_passes(),
-            edge_list_marks(),
-        )
+        Split::with_recording(true)
+    }
+
+    fn tracing() -> Split {
+        Split::with_recording(false)
+    }
+
+    fn with_recording(record: bool) -> Split {
+        // A test that failed holding it poisons it; the others still run.
+        let serial = SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Split {
+            _serial: serial,
+            recording: set_edge_recording(Some(record)),
+            min_slots: set_parallel_min_slots(0),
+            splits: split_subtract_passes(),
+            marks: record.then(edge_list_marks),
+        }
     }
 }
 
 impl Drop for Split {
     fn drop(&mut self) {
-        set_parallel_min_slots(self.0);
+        set_parallel_min_slots(self.min_slots);
+        set_edge_recording(self.recording);
         if !std::thread::panicking() {
-            assert!(split_subtract_passes() > self.1, "no collection was split");
-            assert!(edge_list_marks() > self.2, "no mark pass walked the lists");
+            assert!(
+                split_subtract_passes() > self.splits,
+                "no collection was split"
+            );
+            if let Some(marks) = self.marks {
+                assert!(edge_list_marks() > marks, "no mark pass walked the lists");
+            }
         }
     }
 }
@@ -130,6 +161,61 @@ fn a_split_collection_frees_exactly_the_unreachable_rings() {
     drop(kept);
     collect_now();
     assert_eq!(DROPS.load(SeqCst) - before, RINGS * NODES);
+}
+
+/// An object without a destructor (only a `Gc` field): what a dead one
+/// held, the collector gives back itself.
+#[derive(Trace)]
+struct Plain {
+    to: GcCell<Option<Gc<Node>>>,
+}
+
+/// The helper's `dropping` counts (edges from objects whose destructor
+/// runs, which give their references back themselves) are kept between
+/// collections and cleared only when it wrote some. A stale count on a live
+/// object would keep the collector from giving back what a dead `Plain`
+/// held, and the object would leak. Split collections in a row, with the
+/// tracing mark pass (which uses the counts as the subtract pass left
+/// them): every ring dies when its last root goes.
+#[test]
+fn split_collections_in_a_row_leave_no_stale_counts() {
+    let _split = Split::tracing();
+    collect_now();
+    let before = DROPS.load(SeqCst);
+    const RINGS: usize = 4;
+    // Live rings: every node is the target of an edge from a node with a
+    // destructor (its predecessor), so each split pass counts it there. And
+    // `Plain`s pointing at every live node, alive through the first
+    // collection and dead in the second, over the same pages (so the
+    // helper's arrays are reused, not allocated afresh): what they held
+    // must be given back in full.
+    let kept: Vec<Gc<Node>> = (0..RINGS).map(|r| ring(r * NODES)).collect();
+    let mut plains = Vec::new();
+    for start in &kept {
+        let mut node = start.clone();
+        for _ in 0..NODES {
+            plains.push(Gc::new(Plain {
+                to: GcCell::new(Some(node.clone())),
+            }));
+            let next = node.next.borrow().clone().expect("a ring is closed");
+            node = next;
+        }
+    }
+    collect_now();
+    drop(plains);
+    collect_now();
+    for (r, start) in kept.iter().enumerate() {
+        let first = r * NODES;
+        assert_eq!(ring_ids(start), (first..first + NODES).sum::<usize>());
+    }
+    assert_eq!(DROPS.load(SeqCst), before, "no live node was dropped");
+    drop(kept);
+    collect_now();
+    assert_eq!(
+        DROPS.load(SeqCst) - before,
+        RINGS * NODES,
+        "every ring is freed once its roots are gone"
+    );
 }
 
 static MISBEHAVE: AtomicBool = AtomicBool::new(false);

@@ -108,6 +108,9 @@ struct HelperScratch {
     internal: Vec<u32>,
     dropping: Vec<u32>,
     fixup: Vec<u64>,
+    /// Whether `dropping` may hold a non-zero entry (as
+    /// `Scratch::dropping_dirty`).
+    dropping_dirty: bool,
 }
 
 // SAFETY: the work list's pointers are only dereferenced by the collector
@@ -131,6 +134,7 @@ impl Scratch {
                 internal: Vec::new(),
                 dropping: Vec::new(),
                 fixup: Vec::new(),
+                dropping_dirty: false,
             },
             edge_list: EdgeList::new(),
         }
@@ -215,7 +219,7 @@ pub(crate) fn collect(
     if scratch.dropping_dirty {
         scratch.dropping.clear();
     }
-    scratch.dropping.resize(total, 0);
+    grow_zeroed(&mut scratch.dropping, total);
     if scratch.strong.len() < total {
         scratch.strong.resize(total, 0);
     }
@@ -324,8 +328,12 @@ fn subtract(
     let helper = &mut scratch.helper;
     helper.internal.clear();
     helper.internal.resize(total, 0);
-    helper.dropping.clear();
-    helper.dropping.resize(total, 0);
+    if helper.dropping_dirty {
+        helper.dropping.clear();
+    }
+    grow_zeroed(&mut helper.dropping, total);
+    // Dirty until the pass shows the helper wrote nothing there.
+    helper.dropping_dirty = true;
     helper.fixup.clear();
     helper.fixup.resize(total.div_ceil(64), 0);
     // Each thread's list is moved to its own stack: two `Vec` headers
@@ -374,6 +382,7 @@ fn subtract(
     list.helper_edges = theirs_list;
     list.recorded = mine_recorded && theirs_recorded;
     parallel::add_counts(&mut scratch.internal, &scratch.helper.internal);
+    scratch.helper.dropping_dirty = theirs_edges > 0;
     if theirs_edges > 0 {
         parallel::add_counts(&mut scratch.dropping, &scratch.helper.dropping);
     }
@@ -423,6 +432,24 @@ unsafe fn subtract_run(
         None => false,
     };
     (visitor.dropping_edges(), recorded, objects)
+}
+
+/// `array.resize(len, 0)` for an array whose entries are all zero: when it
+/// must grow, it is allocated afresh with `vec![0; len]` (a zeroed
+/// allocation), whose pages the system hands out untouched, so an array
+/// that is rarely written (`dropping`: only edges from objects whose
+/// destructor runs count there) stays mostly out of the resident set
+/// (binary-trees: none of its objects count there).
+fn grow_zeroed(array: &mut Vec<u32>, len: usize) {
+    if array.capacity() < len {
+        debug_assert!(
+            array.iter().all(|&n| n == 0),
+            "grow_zeroed: a non-zero entry"
+        );
+        *array = vec![0; len];
+    } else {
+        array.resize(len, 0);
+    }
 }
 
 /// A per-slot scratch array the subtract pass writes, shared by the threads
