@@ -35,10 +35,11 @@ use crate::sync::raw::{AtomicUsize, Ordering::Relaxed};
 
 /// Default of `parallel_min_slots`: about 64 MiB of 64-byte objects, where a
 /// major collection's pause passes 20 ms on this kind of machine. The helper's
-/// arrays cost 8 bytes per slot while the collection runs; below this the
-/// split saved under 2 ms a pause and GCBench's peak RSS went from 55.7 to
-/// 60.9 MiB for a tie in time (`docs/benchmarks.md`, "Huge pages and 8-byte
-/// size classes"). It was 2^18, from the thread's start-up cost alone.
+/// arrays cost 8 bytes per slot while the collection runs. Below this the
+/// split saved GCBench about 1.3 ms of its longest major pause (9.3-9.9
+/// against 10.5-11.2 ms) and cost it 5 MiB of peak RSS (60.9 against 55.7),
+/// for a tie in time (`docs/benchmarks.md`, "Huge pages and 8-byte size
+/// classes"). It was 2^18, from the thread's start-up cost alone.
 const DEFAULT_MIN_SLOTS: usize = 1 << 20;
 
 /// Relaxed everywhere: a tuning knob read at the start of each collection;

@@ -239,13 +239,26 @@ mod tests {
 
     #[test]
     fn chunks_are_aligned_to_their_size_so_each_can_be_a_huge_page() {
-        let values: Vec<crate::Gc<u64>> = (0..CHUNK_PAGES as u64 * 2).map(crate::Gc::new).collect();
+        // More than a chunk's worth of 512-byte boxes: several pages, and at
+        // least two chunks.
+        let count = CHUNK_SIZE / 512 + 8;
+        let values: Vec<crate::Gc<[u64; 60]>> =
+            (0..count as u64).map(|i| crate::Gc::new([i; 60])).collect();
+        let mut chunks = Vec::new();
         for value in &values {
             // SAFETY: the header of a live object of this heap.
             let page = unsafe { PagePtr::of_object(value.header_ptr().cast()) };
-            assert_eq!(page.chunk() as usize % CHUNK_SIZE, 0);
-            let offset = page.base().as_ptr() as usize - page.chunk() as usize;
-            assert!(offset < CHUNK_SIZE);
+            let chunk = page.chunk() as usize;
+            assert_eq!(chunk % CHUNK_SIZE, 0, "a chunk starts on its size");
+            assert!(page.base().as_ptr() as usize - chunk < CHUNK_SIZE);
+            if !chunks.contains(&chunk) {
+                chunks.push(chunk);
+            }
         }
+        assert!(
+            chunks.len() >= 2,
+            "the boxes span {} chunk(s)",
+            chunks.len()
+        );
     }
 }

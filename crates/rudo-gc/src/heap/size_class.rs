@@ -5,8 +5,8 @@
 //! so an object never wastes more than a quarter of its slot, and the small
 //! boxes most programs are made of (a header and two to six words) waste
 //! none. (With 16-byte steps, GCBench's 56-byte nodes took 64-byte slots and
-//! the large-heap workload's 72-byte ones 80; `docs/benchmarks.md`, "8-byte
-//! classes".) Objects above [`MAX_SMALL_SIZE`] live in the large object
+//! the large-heap workload's 72-byte ones 80; `docs/benchmarks.md`, "Huge
+//! pages and 8-byte size classes".) Objects above [`MAX_SMALL_SIZE`] live in the large object
 //! space.
 //!
 //! Alignment: every slot of a class is aligned to [`slot_align`] of its size,
