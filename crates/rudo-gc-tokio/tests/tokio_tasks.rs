@@ -38,33 +38,51 @@ fn sum(t: &Tree) -> u64 {
     t.value + t.children.iter().map(|c| sum(c)).sum::<u64>()
 }
 
-/// Collects in a loop on its own thread until dropped.
+/// Collects in a loop on its own thread until `finish`; counts the
+/// collections it completed, so that a task can wait for whole collections
+/// to run while it holds what it checks (`lived_through_collections`).
 struct Collector {
     stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<usize>>,
+    rounds: Arc<AtomicUsize>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Collector {
     fn start() -> Collector {
         let stop = Arc::new(AtomicBool::new(false));
-        let s = stop.clone();
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let (s, r) = (stop.clone(), rounds.clone());
         let thread = thread::spawn(move || {
-            let mut rounds = 0;
             while !s.load(SeqCst) {
                 collect_now();
-                rounds += 1;
+                r.fetch_add(1, SeqCst);
             }
-            rounds
         });
         Collector {
             stop,
+            rounds,
             thread: Some(thread),
         }
     }
 
-    fn finish(mut self) -> usize {
+    fn rounds(&self) -> Arc<AtomicUsize> {
+        self.rounds.clone()
+    }
+
+    fn finish(mut self) {
         self.stop.store(true, SeqCst);
-        self.thread.take().unwrap().join().unwrap()
+        self.thread.take().unwrap().join().unwrap();
+    }
+}
+
+/// Yields until the collector has completed `n` more collections than it
+/// had when called: with `n = 2`, at least one whole collection ran while
+/// the caller held what it holds now. The collector runs until `finish`,
+/// which the tests call only after their tasks are done, so this ends.
+async fn lived_through_collections(rounds: &AtomicUsize, n: usize) {
+    let seen = rounds.load(SeqCst);
+    while rounds.load(SeqCst) < seen + n {
+        gc::yield_now().await;
     }
 }
 
@@ -75,9 +93,12 @@ async fn spawned_tasks_keep_their_gcs_while_another_thread_collects() {
     let tasks: Vec<_> = (0..if cfg!(miri) { 4 } else { 64 })
         .map(|i| {
             let shared = shared.clone();
+            let rounds = collector.rounds();
             gc::spawn(async move {
                 let mine = tree(if cfg!(miri) { 2 } else { 6 }, i);
                 let expected = sum(&mine);
+                // At least one whole collection while the task holds its tree.
+                lived_through_collections(&rounds, 2).await;
                 for _ in 0..4 {
                     gc::yield_now().await;
                     assert_eq!(sum(&mine), expected);
@@ -91,7 +112,7 @@ async fn spawned_tasks_keep_their_gcs_while_another_thread_collects() {
     for t in tasks {
         expected += t.await.unwrap();
     }
-    assert!(collector.finish() > 0);
+    collector.finish();
     let total: u64 = shared.lock().iter().map(|t| sum(t)).sum();
     assert_eq!(total, expected);
 }
