@@ -41,6 +41,11 @@ fn sum(t: &Tree) -> u64 {
 /// Collects in a loop on its own thread until `finish`; counts the
 /// collections it completed, so that a task can wait for whole collections
 /// to run while it holds what it checks (`lived_through_collections`).
+///
+/// SeqCst throughout: test flags, where the strongest ordering costs
+/// nothing; `rounds` is incremented after each `collect_now` returns, so a
+/// task that sees it grow by two saw a collection start and end after its
+/// first read.
 struct Collector {
     stop: Arc<AtomicBool>,
     rounds: Arc<AtomicUsize>,

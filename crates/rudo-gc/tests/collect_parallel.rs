@@ -112,16 +112,24 @@ fn ring(first_id: usize) -> Gc<Node> {
     nodes[0].clone()
 }
 
-fn ring_ids(start: &Gc<Node>) -> usize {
-    let mut n = start.clone();
-    let mut sum = 0;
-    for _ in 0..NODES {
-        sum += n.id;
-        let next = n.next.borrow().clone().expect("a ring is closed");
-        n = next;
+/// The `NODES` nodes of the ring at `start`, following `next`, checking
+/// that the ring closes.
+fn ring_nodes(start: &Gc<Node>) -> Vec<Gc<Node>> {
+    let mut nodes = vec![start.clone()];
+    for _ in 1..NODES {
+        let next = nodes[nodes.len() - 1].next.borrow().clone();
+        nodes.push(next.expect("a ring is closed"));
     }
-    assert!(Gc::ptr_eq(&n, start), "the ring is intact");
-    sum
+    let last = nodes[NODES - 1].next.borrow().clone();
+    assert!(
+        Gc::ptr_eq(&last.expect("a ring is closed"), start),
+        "the ring is intact"
+    );
+    nodes
+}
+
+fn ring_ids(start: &Gc<Node>) -> usize {
+    ring_nodes(start).iter().map(|n| n.id).sum()
 }
 
 #[test]
@@ -192,13 +200,10 @@ fn split_collections_in_a_row_leave_no_stale_counts() {
     let kept: Vec<Gc<Node>> = (0..RINGS).map(|r| ring(r * NODES)).collect();
     let mut plains = Vec::new();
     for start in &kept {
-        let mut node = start.clone();
-        for _ in 0..NODES {
+        for node in ring_nodes(start) {
             plains.push(Gc::new(Plain {
-                to: GcCell::new(Some(node.clone())),
+                to: GcCell::new(Some(node)),
             }));
-            let next = node.next.borrow().clone().expect("a ring is closed");
-            node = next;
         }
     }
     collect_now();

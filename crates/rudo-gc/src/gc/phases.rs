@@ -216,10 +216,9 @@ pub(crate) fn collect(
     // reads was written by this collection's subtract pass first.
     scratch.internal.clear();
     scratch.internal.resize(total, 0);
-    if scratch.dropping_dirty {
-        scratch.dropping.clear();
-    }
-    grow_zeroed(&mut scratch.dropping, total);
+    // Dirty until the subtract pass shows it wrote nothing (also if a
+    // `Trace` panic abandons the collection midway).
+    zero_for_pass(&mut scratch.dropping, &mut scratch.dropping_dirty, total);
     if scratch.strong.len() < total {
         scratch.strong.resize(total, 0);
     }
@@ -227,9 +226,6 @@ pub(crate) fn collect(
     scratch.fixup.resize(total.div_ceil(64), 0);
     scratch.worklist.clear();
 
-    // Dirty until the subtract pass shows it wrote nothing (also if a
-    // `Trace` panic abandons the collection midway).
-    scratch.dropping_dirty = true;
     let record = scratch.edge_list.start(total, minor);
     let objects = subtract(scratch, &pages, epoch, minor, record);
     // The mark pass only decrements entries above zero, so nothing written
@@ -328,12 +324,8 @@ fn subtract(
     let helper = &mut scratch.helper;
     helper.internal.clear();
     helper.internal.resize(total, 0);
-    if helper.dropping_dirty {
-        helper.dropping.clear();
-    }
-    grow_zeroed(&mut helper.dropping, total);
     // Dirty until the pass shows the helper wrote nothing there.
-    helper.dropping_dirty = true;
+    zero_for_pass(&mut helper.dropping, &mut helper.dropping_dirty, total);
     helper.fixup.clear();
     helper.fixup.resize(total.div_ceil(64), 0);
     // Each thread's list is moved to its own stack: two `Vec` headers
@@ -434,22 +426,28 @@ unsafe fn subtract_run(
     (visitor.dropping_edges(), recorded, objects)
 }
 
-/// `array.resize(len, 0)` for an array whose entries are all zero: when it
-/// must grow, it is allocated afresh with `vec![0; len]` (a zeroed
-/// allocation), whose pages the system hands out untouched, so an array
-/// that is rarely written (`dropping`: only edges from objects whose
-/// destructor runs count there) stays mostly out of the resident set
+/// Makes a rarely written counter array (`dropping`: only edges from
+/// objects whose destructor runs count there) `len` zeros for a subtract
+/// pass, touching as little of it as it can, and marks it `dirty` (the pass
+/// clears the flag when it wrote nothing). Cleared only if `dirty`: a pass
+/// that wrote nothing left it zero. Grown, when it must be, by a fresh
+/// zeroed allocation (`vec![0; len]`), whose pages the system hands out
+/// untouched, so the array stays mostly out of the resident set
 /// (binary-trees: none of its objects count there).
-fn grow_zeroed(array: &mut Vec<u32>, len: usize) {
+fn zero_for_pass(array: &mut Vec<u32>, dirty: &mut bool, len: usize) {
+    if *dirty {
+        array.clear();
+    }
     if array.capacity() < len {
         debug_assert!(
             array.iter().all(|&n| n == 0),
-            "grow_zeroed: a non-zero entry"
+            "zero_for_pass: a non-zero entry in an array marked clean"
         );
         *array = vec![0; len];
     } else {
         array.resize(len, 0);
     }
+    *dirty = true;
 }
 
 /// A per-slot scratch array the subtract pass writes, shared by the threads
