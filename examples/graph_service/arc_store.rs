@@ -1,7 +1,9 @@
 //! The baseline: the same graph with `Arc<Mutex<..>>`. Strong cycles
 //! (user <-> document, document <-> comment) would leak, so the store breaks
 //! them by hand: deleting a document empties its comment list, and dropping
-//! the store unlinks everything.
+//! the store unlinks everything. Unlinking by hand also asks for care with
+//! concurrent requests: `comment` keeps the index locked while it links a
+//! comment in, so that a `delete` cannot unlink the document in between.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -121,12 +123,15 @@ impl Store for ArcStore {
     }
 
     fn comment(&self, doc: u64, user: u64, text: &str) -> Option<u64> {
-        let (doc, author, id) = {
-            let mut inner = self.inner.lock().unwrap();
-            let doc = inner.docs.get(&doc).cloned()?;
-            let author = inner.users.get(&user).cloned()?;
-            (doc, author, ArcStore::id(&mut inner))
-        };
+        // The index stays locked until the comment is linked in: a `delete`
+        // in between would unlink the document first, and the comment pushed
+        // after it would close a document <-> comment cycle that nothing
+        // breaks any more (a leak the CI run caught). Lock order: the index,
+        // then a document's comments (as in `counts`).
+        let mut inner = self.inner.lock().unwrap();
+        let doc = inner.docs.get(&doc).cloned()?;
+        let author = inner.users.get(&user).cloned()?;
+        let id = ArcStore::id(&mut inner);
         let comment = Arc::new(Comment {
             author,
             doc: doc.clone(),
