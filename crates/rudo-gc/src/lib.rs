@@ -188,6 +188,14 @@ pub mod __private {
         crate::gc::edges::set_recording(force)
     }
 
+    /// Makes edge lists of `edges` edges or more count as too long to use
+    /// (`None`: the real bound, 2^31 - 1), so that tests reach the
+    /// collection's way out of an overlong list; returns the previous
+    /// bound.
+    pub fn set_edge_list_limit(edges: Option<usize>) -> usize {
+        crate::gc::edges::set_limit(edges)
+    }
+
     /// How many mark passes walked a recorded edge list so far.
     pub fn edge_list_marks() -> usize {
         crate::gc::edges::MARKS.load(core::sync::atomic::Ordering::Relaxed)

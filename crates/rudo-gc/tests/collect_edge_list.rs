@@ -1,25 +1,32 @@
 //! Collections that mark over the edge list their subtract pass recorded
-//! (`gc::edges`, forced here with the test hook), making the fix-up's counts
-//! one of two ways: by counting the dead sources' edges afresh when the heap
-//! is mostly alive, or by taking the live sources' edges off when it is
-//! mostly garbage. Either way, exactly the garbage is freed, each
-//! destructor runs once, and the survivors' counts come out right: they die
-//! when their last handle goes, neither earlier nor never.
+//! (`gc::edges`, forced here with the test hook), finding roots in one
+//! counter array (`internal - strong`) and making the fix-up's counts from
+//! the dead sources' edges, on mostly live and mostly dead heaps; and
+//! collections whose list outgrew its bound and which count again without
+//! one. Either way, exactly the garbage is freed, each destructor runs
+//! once, and the survivors' counts come out right: they die when their last
+//! handle goes, neither earlier nor never.
 
 mod common;
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use common::collect_now;
-use rudo_gc::__private::{edge_list_marks, set_edge_recording};
+use rudo_gc::__private::{edge_list_marks, set_edge_list_limit, set_edge_recording};
 use rudo_gc::{Gc, GcCell, Trace, Weak, collect_minor};
 
-/// Forces recording (every test of this binary forces the same, so they
-/// may run in parallel); returns the walks so far, for `walked`.
-fn recording() -> usize {
+/// Held by each test: the list bound is process-wide, and a test that
+/// lowers it must not make another's lists unusable.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Forces recording and takes `SERIAL`; returns the guard and the walks so
+/// far, for `walked`.
+fn recording() -> (MutexGuard<'static, ()>, usize) {
+    let serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
     set_edge_recording(Some(true));
-    edge_list_marks()
+    (serial, edge_list_marks())
 }
 
 /// Checks that a mark pass walked an edge list since `recording` returned
@@ -113,7 +120,7 @@ impl Dropping {
 }
 
 fn dropping_nodes(live: usize, dead: usize) {
-    let marks = recording();
+    let (_serial, marks) = recording();
     let drops = Rc::new(Cell::new(0));
     let node = || Dropping::new(&drops);
     garbage_next_to_a_live_heap(live, dead, node, |n| &n.next, |n| &n.into_live);
@@ -121,16 +128,51 @@ fn dropping_nodes(live: usize, dead: usize) {
     walked(marks);
 }
 
+fn plain_node() -> Gc<Plain> {
+    Gc::new(Plain {
+        next: GcCell::new(None),
+        into_live: GcCell::new(None),
+    })
+}
+
 fn plain_nodes(live: usize, dead: usize) {
-    let marks = recording();
-    let node = || {
-        Gc::new(Plain {
-            next: GcCell::new(None),
-            into_live: GcCell::new(None),
-        })
-    };
-    garbage_next_to_a_live_heap(live, dead, node, |n| &n.next, |n| &n.into_live);
+    let (_serial, marks) = recording();
+    garbage_next_to_a_live_heap(live, dead, plain_node, |n| &n.next, |n| &n.into_live);
     walked(marks);
+}
+
+/// Lowers the list bound to `edges` until dropped.
+struct Limit(usize);
+
+impl Limit {
+    fn set(edges: usize) -> Limit {
+        Limit(set_edge_list_limit(Some(edges)))
+    }
+}
+
+impl Drop for Limit {
+    fn drop(&mut self) {
+        set_edge_list_limit(Some(self.0));
+    }
+}
+
+/// A list that outgrows its bound leaves the recording pass's counters
+/// (`internal - strong`, no snapshot) unusable to a tracing mark pass: the
+/// collection counts again without recording, and frees the same garbage.
+#[test]
+fn a_list_too_long_to_use() {
+    let (_serial, marks) = recording();
+    let _limit = Limit::set(1);
+    let drops = Rc::new(Cell::new(0));
+    let node = || Dropping::new(&drops);
+    garbage_next_to_a_live_heap(MANY, FEW, node, |n| &n.next, |n| &n.into_live);
+    assert_eq!(drops.get(), MANY + FEW, "every destructor ran once");
+    garbage_next_to_a_live_heap(FEW, MANY, plain_node, |n| &n.next, |n| &n.into_live);
+    assert_eq!(
+        edge_list_marks(),
+        marks,
+        "a mark pass walked a list longer than the bound"
+    );
 }
 
 const MANY: usize = if cfg!(miri) { 300 } else { 3_000 };
@@ -164,7 +206,7 @@ fn a_mostly_dead_heap_without_destructors() {
 /// counts.
 #[test]
 fn a_minor_collection_over_the_edge_list() {
-    let marks = recording();
+    let (_serial, marks) = recording();
     let drops = Rc::new(Cell::new(0));
     let node = || Dropping::new(&drops);
     let kept: Vec<Gc<Dropping>> = (0..FEW).map(|_| node()).collect();

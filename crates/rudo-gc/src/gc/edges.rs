@@ -33,11 +33,22 @@
 //!    handshake orders them before any later heap operation.)
 //! 4. The walk only finds what is live. The counts the fix-up needs (each
 //!    object's references from *dead* objects of S, and of those, from dead
-//!    objects whose destructor runs) are then made by whichever is cheaper:
-//!    taking the live sources' edges off the subtract pass's counts, or,
-//!    when fewer edges leave dead sources than live ones, counting the dead
-//!    sources' edges afresh. Both give the same numbers: the subtract pass
-//!    counted every recorded edge once.
+//!    objects whose destructor runs) are then counted afresh from the dead
+//!    sources' edges. (Taking the live sources' edges off instead would
+//!    need each object's internal count, which "One array" below gives up.)
+//!
+//! One array: a recording pass keeps no snapshot of the strong counts. Each
+//! object's counter starts at zero, gains one per edge into it and loses
+//! its strong count when its own turn comes (`Visitor::take_strong`), all
+//! wrapping, so that afterwards it holds `internal - strong`: negative (as
+//! an `i32`) for a root, positive for an over-visit (a `Trace` bug, the
+//! panic of `phases::for_each_net_root`), zero otherwise. Both counts are
+//! below 2^31 (`ptr::header`'s bound on strong counts, rule 1's on the
+//! list), so the difference fits. That saves four bytes per slot of S in
+//! the collections with the most slots, where peak memory is made
+//! (`docs/benchmarks.md`, "One counter array"). A list that outgrows rule
+//! 1 leaves counters no other pass can read, so the subtract pass runs
+//! again without recording (`phases::collect`).
 //!
 //! Whether to record is a bet on the survivors: recording costs two stores
 //! per edge and per object in the subtract pass, for every object of S; it
@@ -48,7 +59,7 @@
 //! cache, so the second trace costs little, and on binary-trees and GCBench
 //! recording them measured a tie or a loss (`docs/benchmarks.md`).
 
-use super::phases::{SlotArray, for_each_count_root, scratch_bits};
+use super::phases::{SlotArray, for_each_net_root, scratch_bits};
 use crate::heap::page::PagePtr;
 use crate::sync::raw::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 
@@ -56,6 +67,18 @@ use crate::sync::raw::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 /// records in every collection, major or minor, 2 in none. Relaxed: read at
 /// the start of each collection; orders nothing else.
 static FORCE: AtomicU8 = AtomicU8::new(0);
+
+/// Test hook (`__private::set_edge_list_limit`): lists of this many edges
+/// or more count as outgrowing rule 1, so that tests reach what happens
+/// then without 2^31 edges. Relaxed: read once per subtract run; orders
+/// nothing else.
+static LIMIT: AtomicUsize = AtomicUsize::new(MASK as usize);
+
+/// Sets the test hook's bound (`None`: rule 1's own, 2^31 - 1); returns the
+/// previous one. Bounds above rule 1's are taken as rule 1's.
+pub(crate) fn set_limit(edges: Option<usize>) -> usize {
+    LIMIT.swap(edges.map_or(MASK as usize, |n| n.min(MASK as usize)), Relaxed)
+}
 
 /// Mark passes that walked a recorded list (`__private::edge_list_marks`).
 /// Relaxed: a statistic.
@@ -197,7 +220,7 @@ impl Recorder {
             unsafe { self.first.write(self.next, offset) };
             self.next += 1;
         }
-        recorded < MASK as usize
+        recorded < LIMIT.load(Relaxed)
     }
 }
 
@@ -233,9 +256,10 @@ impl Lists<'_> {
 
 /// What the mark pass needs of the collection's counters.
 pub(super) struct MarkCounters<'a> {
+    /// `internal - strong` per scratch index, as the recording subtract
+    /// pass left them ("One array"); the fix-up's counts afterwards.
     pub(super) internal: &'a mut [u32],
     pub(super) dropping: &'a mut [u32],
-    pub(super) strong: &'a [u32],
     /// The sum of `dropping`; the pass takes off what it takes off.
     pub(super) dropping_edges: &'a mut usize,
 }
@@ -247,7 +271,7 @@ impl EdgeList {
     /// Returns whether any edge into S leaves a dead object: if none does,
     /// every give-back is zero and the counters are left as the subtract
     /// pass left them (not the fix-up's), with `dropping_edges` zero.
-    /// Panics as `phases::for_each_count_root` does.
+    /// Panics as `phases::for_each_net_root` does.
     pub(super) fn mark(
         &mut self,
         pages: &[PagePtr],
@@ -260,14 +284,13 @@ impl EdgeList {
         let MarkCounters {
             internal,
             dropping,
-            strong,
             dropping_edges,
         } = counters;
         self.live.clear();
         self.live.resize(total.div_ceil(64), 0);
         let (live, stack) = (&mut self.live, &mut self.stack);
         stack.clear();
-        for_each_count_root(pages, strong, internal, |_, _, s| {
+        for_each_net_root(pages, internal, |_, _, s| {
             live[s / 64] |= 1 << (s % 64);
             stack.push(s as u32);
         });
@@ -304,8 +327,9 @@ impl EdgeList {
             // back, no destructor reaches into S, and the counts are not
             // needed (the caller skips the give-back).
             *dropping_edges = 0;
-        } else if dead_edges < live_edges {
-            // Recount from the dead sources.
+        } else {
+            // Recount from the dead sources: the counters hold `internal -
+            // strong`, not the internal counts a take-off would need.
             internal[..total].fill(0);
             if *dropping_edges > 0 {
                 dropping[..total].fill(0);
@@ -327,24 +351,6 @@ impl EdgeList {
                                 dropping[t as usize] += 1;
                                 *dropping_edges += 1;
                             }
-                        }
-                    }
-                }
-            }
-        } else {
-            // Take the live sources' edges off.
-            for (word, &bits) in live.iter().enumerate() {
-                let mut bits = bits;
-                while bits != 0 {
-                    let s = word * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    let (targets, drops) = lists.of(s);
-                    for &t in targets {
-                        let t = t as usize;
-                        internal[t] = internal[t].saturating_sub(1);
-                        if drops && dropping[t] > 0 {
-                            dropping[t] -= 1;
-                            *dropping_edges -= 1;
                         }
                     }
                 }

@@ -73,7 +73,9 @@ pub(crate) fn second_core() -> bool {
 /// Adds `from` into `into`, element by element.
 pub(crate) fn add_counts(into: &mut [u32], from: &[u32]) {
     for (a, b) in into.iter_mut().zip(from) {
-        *a += *b;
+        // Wrapping: a recording pass's counters hold `internal - strong`
+        // (`gc::edges`, "One array"), each half's share of it.
+        *a = a.wrapping_add(*b);
     }
 }
 

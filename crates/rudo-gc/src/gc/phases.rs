@@ -14,7 +14,9 @@
 //!
 //! 1. **Subtract.** Trace every object of S; for each edge into S count one
 //!    internal reference of the target (`Scratch::internal`), and snapshot
-//!    every object's strong count (`Scratch::strong`).
+//!    every object's strong count (`Scratch::strong`; a pass that records
+//!    the edge list takes it off `internal` instead, `gc::edges`, "One
+//!    array").
 //! 2. **Roots.** An object whose strong count exceeds its internal count is
 //!    referenced from outside S (a stack, a `Vec` on the Rust heap, a static,
 //!    a thread-local, a pending object) and is a root; so is every handle
@@ -82,7 +84,8 @@ pub(crate) struct Scratch {
     internal: Vec<u32>,
     dropping: Vec<u32>,
     /// Strong counts read in the subtract pass, so that finding roots scans
-    /// two arrays instead of touching every object header again.
+    /// two arrays instead of touching every object header again. Not
+    /// written (nor grown) by a pass that records the edge list.
     strong: Vec<u32>,
     fixup: Vec<u64>,
     worklist: Vec<NonNull<GcHeader>>,
@@ -214,20 +217,15 @@ pub(crate) fn collect(
     // `internal` always; `dropping` only if the last collection wrote it
     // (`dropping_dirty`); `strong` never, since every entry the mark pass
     // reads was written by this collection's subtract pass first.
-    scratch.internal.clear();
-    scratch.internal.resize(total, 0);
-    // Dirty until the subtract pass shows it wrote nothing (also if a
-    // `Trace` panic abandons the collection midway).
-    zero_for_pass(&mut scratch.dropping, &mut scratch.dropping_dirty, total);
-    if scratch.strong.len() < total {
-        scratch.strong.resize(total, 0);
-    }
-    scratch.fixup.clear();
-    scratch.fixup.resize(total.div_ceil(64), 0);
-    scratch.worklist.clear();
-
     let record = scratch.edge_list.start(total, minor);
-    let objects = subtract(scratch, &pages, epoch, minor, record);
+    let mut objects = subtract_afresh(scratch, &pages, epoch, minor, record, total);
+    if record && !scratch.edge_list.recorded {
+        // The list outgrew `gc::edges` rule 1, and the counters hold
+        // `internal - strong` with no snapshot left to tell them apart:
+        // count again, the plain way (nothing but scratch state was
+        // written).
+        objects = subtract_afresh(scratch, &pages, epoch, minor, false, total);
+    }
     // The mark pass only decrements entries above zero, so nothing written
     // by subtract means nothing written at all.
     scratch.dropping_dirty = scratch.dropping_edges > 0;
@@ -259,6 +257,32 @@ pub(crate) fn collect(
         promoted_bytes,
         phases,
     }
+}
+
+/// Step 1 from fresh counters over a set of `total` slots: recording the
+/// edge list if `record`, with the strong counts taken off `internal`
+/// (`gc::edges`, "One array"), else with them in `strong`. Returns the
+/// objects of S.
+fn subtract_afresh(
+    scratch: &mut Scratch,
+    pages: &[PagePtr],
+    epoch: u64,
+    minor: bool,
+    record: bool,
+    total: usize,
+) -> usize {
+    scratch.internal.clear();
+    scratch.internal.resize(total, 0);
+    // Dirty until the subtract pass shows it wrote nothing (also if a
+    // `Trace` panic abandons the collection midway).
+    zero_for_pass(&mut scratch.dropping, &mut scratch.dropping_dirty, total);
+    if !record && scratch.strong.len() < total {
+        scratch.strong.resize(total, 0);
+    }
+    scratch.fixup.clear();
+    scratch.fixup.resize(total.div_ceil(64), 0);
+    scratch.worklist.clear();
+    subtract(scratch, pages, epoch, minor, record)
 }
 
 /// Objects of the collected set and their slots' bytes: every allocated
@@ -523,8 +547,12 @@ unsafe fn subtract_pages<const RECORD: bool>(
                     continue;
                 }
                 objects += 1;
-                // SAFETY: this page's entries are ours (caller contract).
-                unsafe { strong.write(base + index, header.strong()) };
+                if RECORD {
+                    visitor.take_strong(base + index, header.strong());
+                } else {
+                    // SAFETY: this page's entries are ours (caller contract).
+                    unsafe { strong.write(base + index, header.strong()) };
+                }
                 if let Some(trace) = header.vtable().trace {
                     let drops = drops & (1 << bit) != 0;
                     if RECORD && let Some(recorder) = recorder.as_deref_mut() {
@@ -575,9 +603,8 @@ fn mark(
     if scratch.edge_list.recorded {
         let total = scratch.internal.len();
         let counters = MarkCounters {
-            internal: &mut scratch.internal,
+            internal: &mut scratch.internal[..total],
             dropping: &mut scratch.dropping,
-            strong: &scratch.strong[..total],
             dropping_edges: &mut scratch.dropping_edges,
         };
         let held = held
@@ -650,7 +677,41 @@ pub(super) fn for_each_count_root(
                     // come from a `Trace` impl that visits a `Gc` twice.
                     // Nothing was changed yet but scratch state, so the
                     // collection is abandoned (as for a panic in `trace`).
-                    over_visit_panic(page, index, strong, internal);
+                    over_visit_panic(page, index, internal - strong);
+                }
+            }
+        }
+    }
+}
+
+/// [`for_each_count_root`] over the counters of a recording subtract pass,
+/// which hold `internal - strong` (`gc::edges`, "One array"): a root's is
+/// negative. Both counts are below 2^31 (strong counts by
+/// `ptr::header`'s bound, internal ones by the list's, rule 1), so the
+/// difference fits an `i32`.
+///
+/// # Panics
+///
+/// As [`for_each_count_root`].
+pub(super) fn for_each_net_root(
+    pages: &[PagePtr],
+    net: &[u32],
+    mut f: impl FnMut(PagePtr, usize, usize),
+) {
+    for &page in pages {
+        let base = page.scratch_base();
+        let net = &net[base..base + page.slot_count()];
+        for w in 0..page.bitmap_words() {
+            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
+            while bits != 0 {
+                let index = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let net = net[index] as i32;
+                if net < 0 {
+                    f(page, index, base + index);
+                } else if net > 0 {
+                    // As in `for_each_count_root`.
+                    over_visit_panic(page, index, net as u32);
                 }
             }
         }
@@ -703,15 +764,15 @@ pub(crate) unsafe fn for_each_root(
 /// ones; they are undefined behaviour by `Trace`'s contract.)
 #[cold]
 #[inline(never)]
-fn over_visit_panic(page: PagePtr, index: usize, strong: u32, internal: u32) -> ! {
+fn over_visit_panic(page: PagePtr, index: usize, excess: u32) -> ! {
     // SAFETY: an allocated object of S (its bit was just read).
     let type_name = (unsafe { GcHeader::from_ptr(page.slot(index)) }
         .vtable()
         .type_name)();
     panic!(
         "rudo-gc: a `Trace` impl visited a `Gc<{type_name}>` more often than it owns one: the \
-         object has {strong} strong references but was visited {internal} times from inside \
-         the heap. `Trace::trace` must visit each `Gc` a value owns at most once; use \
+         object was visited {excess} more times from inside the heap than it has strong \
+         references. `Trace::trace` must visit each `Gc` a value owns at most once; use \
          #[derive(Trace)]. The collection was abandoned; nothing was freed"
     )
 }

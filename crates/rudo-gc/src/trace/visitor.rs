@@ -153,6 +153,17 @@ impl Visitor {
         self.edges = NonNull::from(edges);
     }
 
+    /// `Pass::Record`: takes the strong count `strong` of the object at
+    /// scratch index `index` off its counter, so that after the pass the
+    /// counter holds `internal - strong` (wrapping; negative as an `i32`
+    /// for a root), with no snapshot array (`gc::edges`, "One array").
+    #[inline(always)]
+    pub(crate) fn take_strong(&mut self, index: usize, strong: u32) {
+        debug_assert_eq!(self.pass, Pass::Record);
+        let (internal, _) = self.counters(index);
+        *internal = internal.wrapping_sub(strong);
+    }
+
     /// Edges recorded so far (`record_edges`); 0 if none are.
     #[inline(always)]
     pub(crate) fn recorded_edges(&self) -> usize {
@@ -270,7 +281,9 @@ impl Visitor {
             unsafe { self.edges.as_mut() }.push(index as u32);
         }
         let (internal, dropping) = self.counters(index);
-        *internal += 1;
+        // Wrapping: a recording pass's counters start below zero once their
+        // object's strong count is taken off (`take_strong`).
+        *internal = internal.wrapping_add(1);
         if drops {
             *dropping += 1;
             self.dropping_edges += 1;
