@@ -77,7 +77,10 @@ static LIMIT: AtomicUsize = AtomicUsize::new(MASK as usize);
 /// Sets the test hook's bound (`None`: rule 1's own, 2^31 - 1); returns the
 /// previous one. Bounds above rule 1's are taken as rule 1's.
 pub(crate) fn set_limit(edges: Option<usize>) -> usize {
-    LIMIT.swap(edges.map_or(MASK as usize, |n| n.min(MASK as usize)), Relaxed)
+    LIMIT.swap(
+        edges.map_or(MASK as usize, |n| n.min(MASK as usize)),
+        Relaxed,
+    )
 }
 
 /// Mark passes that walked a recorded list (`__private::edge_list_marks`).
