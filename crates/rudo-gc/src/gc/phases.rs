@@ -657,31 +657,9 @@ pub(super) fn for_each_count_root(
     pages: &[PagePtr],
     strong: &[u32],
     internal: &[u32],
-    mut f: impl FnMut(PagePtr, usize, usize),
+    f: impl FnMut(PagePtr, usize, usize),
 ) {
-    for &page in pages {
-        let base = page.scratch_base();
-        let slots = base..base + page.slot_count();
-        let (strong, internal) = (&strong[slots.clone()], &internal[slots]);
-        for w in 0..page.bitmap_words() {
-            let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
-            while bits != 0 {
-                let index = w * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                let (strong, internal) = (strong[index], internal[index]);
-                if strong > internal {
-                    f(page, index, base + index);
-                } else if internal > strong {
-                    // Every internal reference is a `Gc` some object of S
-                    // owns, and so one of the strong counts: more can only
-                    // come from a `Trace` impl that visits a `Gc` twice.
-                    // Nothing was changed yet but scratch state, so the
-                    // collection is abandoned (as for a panic in `trace`).
-                    over_visit_panic(page, index, internal - strong);
-                }
-            }
-        }
-    }
+    for_each_excess_root(pages, |s| i64::from(internal[s]) - i64::from(strong[s]), f);
 }
 
 /// [`for_each_count_root`] over the counters of a recording subtract pass,
@@ -696,22 +674,40 @@ pub(super) fn for_each_count_root(
 pub(super) fn for_each_net_root(
     pages: &[PagePtr],
     net: &[u32],
+    f: impl FnMut(PagePtr, usize, usize),
+) {
+    for_each_excess_root(pages, |s| i64::from(net[s] as i32), f);
+}
+
+/// The scan behind both: `excess(s)` is scratch index `s`'s internal count
+/// minus its strong count; an unmarked object of S with a negative excess
+/// is a root, one with a positive excess a `Trace` bug.
+#[inline(always)]
+fn for_each_excess_root(
+    pages: &[PagePtr],
+    excess: impl Fn(usize) -> i64,
     mut f: impl FnMut(PagePtr, usize, usize),
 ) {
     for &page in pages {
         let base = page.scratch_base();
-        let net = &net[base..base + page.slot_count()];
         for w in 0..page.bitmap_words() {
+            // Ordering: Relaxed, as every bitmap read of a collection: the
+            // world is stopped.
             let mut bits = page.alloc_word(w).load(Relaxed) & !page.mark_word(w).load(Relaxed);
             while bits != 0 {
                 let index = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                let net = net[index] as i32;
-                if net < 0 {
+                let excess = excess(base + index);
+                if excess < 0 {
                     f(page, index, base + index);
-                } else if net > 0 {
-                    // As in `for_each_count_root`.
-                    over_visit_panic(page, index, net as u32);
+                } else if excess > 0 {
+                    // Every internal reference is a `Gc` some object of S
+                    // owns, and so one of the strong counts: more can only
+                    // come from a `Trace` impl that visits a `Gc` twice.
+                    // Nothing was changed yet but scratch state, so the
+                    // collection is abandoned (as for a panic in `trace`).
+                    // The excess is below 2^31 (both counts are).
+                    over_visit_panic(page, index, excess as u32);
                 }
             }
         }
