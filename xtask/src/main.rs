@@ -9,6 +9,7 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod fuzz;
+mod miri;
 mod peers;
 mod process;
 mod sanitize;
@@ -32,8 +33,12 @@ commands:
            parsers (npm's v8-heapsnapshot, and DevTools' own code from
            heap-snapshot-toolkit; installed into target/): counts, the
            Summary view, the leaked object's retainers (needs node and npm)
-  miri     the core's and the adapter's tests under Miri (installs nightly miri
-           if missing)
+  miri [--jobs N] [TEST...]
+           the core's and the adapter's tests under Miri, one test binary
+           per job, N at a time (default: the available parallelism); TEST
+           names select binaries (`lib`, a core test file's stem, an adapter
+           test's); logs in target/miri-logs (installs nightly miri if
+           missing)
   sanitize [--only address|thread]
            the core's tests under AddressSanitizer (free heap slots
            poisoned) and ThreadSanitizer (nightly; installs rust-src for
@@ -75,7 +80,7 @@ fn main() -> ExitCode {
             ("examples", examples),
             ("heapsnapshot", heapsnapshot),
             ("loom", loom_ci),
-            ("miri", miri),
+            ("miri", miri_ci),
             ("sanitize", sanitize_ci),
             ("fuzz", fuzz_ci),
         ],
@@ -85,7 +90,7 @@ fn main() -> ExitCode {
         Some("test") => vec![("test", test)],
         Some("examples") => vec![("examples", examples)],
         Some("heapsnapshot") => vec![("heapsnapshot", heapsnapshot)],
-        Some("miri") => vec![("miri", miri)],
+        Some("miri") => return run_with_args("miri", || miri::miri(&root, &args[1..])),
         Some("loom") => vec![("loom", loom)],
         Some("bench") if args.get(1).map(String::as_str) == Some("--peers") => {
             return run_with_args("bench --peers", || peers::run(&root, &args[2..]));
@@ -170,8 +175,13 @@ fn cargo(root: &Path) -> Command {
     c
 }
 
-pub(crate) fn run(mut cmd: Command) -> Result<(), String> {
+pub(crate) fn run(cmd: Command) -> Result<(), String> {
     eprintln!("    $ {cmd:?}");
+    run_quiet(cmd)
+}
+
+/// [`run`] without echoing the command.
+pub(crate) fn run_quiet(mut cmd: Command) -> Result<(), String> {
     let status = cmd
         .status()
         .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
@@ -180,6 +190,42 @@ pub(crate) fn run(mut cmd: Command) -> Result<(), String> {
     } else {
         Err(format!("{cmd:?} exited with {status}"))
     }
+}
+
+/// Installs the nightly toolchain, or just those of `components` it lacks.
+/// Returns whether anything was installed.
+pub(crate) fn ensure_nightly(root: &Path, components: &[&str]) -> Result<bool, String> {
+    let installed = Command::new("rustup")
+        .args(["component", "list", "--installed", "--toolchain", NIGHTLY])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let mut c = Command::new("rustup");
+    match installed {
+        Some(list) => {
+            // Lines read `miri-x86_64-unknown-linux-gnu`, or `rust-src`.
+            let missing: Vec<&str> = components
+                .iter()
+                .copied()
+                .filter(|want| !list.lines().any(|l| l.starts_with(want)))
+                .collect();
+            if missing.is_empty() {
+                return Ok(false);
+            }
+            c.args(["component", "add", "--toolchain", NIGHTLY])
+                .args(missing);
+        }
+        None => {
+            c.args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]);
+            c.arg("--component").arg(components.join(","));
+            // The newest nightly may lack a component for a day or two.
+            c.arg("--allow-downgrade");
+        }
+    }
+    run(c)?;
+    Ok(true)
 }
 
 fn fmt(root: &Path) -> Result<(), String> {
@@ -323,6 +369,11 @@ fn sanitize_ci(root: &Path) -> Result<(), String> {
     sanitize::sanitize(root, &[])
 }
 
+/// CI's Miri run: every test binary, on every core.
+fn miri_ci(root: &Path) -> Result<(), String> {
+    miri::miri(root, &[])
+}
+
 /// CI's fuzzing: every target for a minute.
 fn fuzz_ci(root: &Path) -> Result<(), String> {
     fuzz::fuzz(root, &[])
@@ -330,54 +381,6 @@ fn fuzz_ci(root: &Path) -> Result<(), String> {
 
 /// The nightly toolchain Miri runs on.
 pub(crate) const NIGHTLY: &str = "nightly";
-
-fn ensure_miri(root: &Path) -> Result<(), String> {
-    let has_miri = Command::new("rustup")
-        .args(["run", NIGHTLY, "cargo", "miri", "--version"])
-        .current_dir(root)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if has_miri {
-        return Ok(());
-    }
-    let installed = Command::new("rustup")
-        .args(["toolchain", "list"])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.starts_with("nightly"))
-        })
-        .unwrap_or(false);
-    let mut c = Command::new("rustup");
-    if installed {
-        c.args([
-            "component",
-            "add",
-            "miri",
-            "rust-src",
-            "--toolchain",
-            NIGHTLY,
-        ]);
-    } else {
-        c.args([
-            "toolchain",
-            "install",
-            NIGHTLY,
-            "--profile",
-            "minimal",
-            "--component",
-            "miri,rust-src",
-            // The newest nightly may lack Miri for a day or two.
-            "--allow-downgrade",
-        ]);
-    }
-    run(c)?;
-    let mut setup = nightly_cargo(root);
-    setup.args(["miri", "setup"]);
-    run(setup)
-}
 
 /// `cargo` of the nightly toolchain. Through `rustup run`, not `cargo
 /// +nightly`: the `cargo` this program was started by (`$CARGO`) is the
@@ -389,32 +392,6 @@ pub(crate) fn nightly_cargo(root: &Path) -> Command {
     c.env_remove("CARGO").env_remove("RUSTUP_TOOLCHAIN");
     c
 }
-
-/// Integration tests whose threads contend for locks: `parking_lot`'s
-/// contended path turns integers into pointers (`parking_lot_core`'s
-/// `word_lock.rs`), which strict provenance rejects, so these run with
-/// permissive provenance; so does `ptr_raw`, whose FFI round trip turns a
-/// `Gc::into_raw` pointer into a `u64` and back, as C user data does, and
-/// `ptr_interior` and the `roots_*` region tests, whose words are addresses
-/// stored as integers; `heap_census`, whose threads hand objects over, and
-/// `heap_snapshot`, which registers a region.
-/// Everything else runs with strict provenance.
-const MIRI_THREADED_TESTS: &[&str] = &[
-    "threads",
-    "thread_exit",
-    "handles_teardown",
-    "collect_drop_panics",
-    "roots_table",
-    "handles_async",
-    "safepoint",
-    "ptr_dyn",
-    "ptr_raw",
-    "ptr_interior",
-    "roots_conservative",
-    "roots_section",
-    "heap_census",
-    "heap_snapshot",
-];
 
 /// The core's integration test files (`crates/rudo-gc/tests/*.rs`), by
 /// name, sorted, except those in `except`.
@@ -435,50 +412,6 @@ pub(crate) fn core_test_files(root: &Path, except: &[&str]) -> Result<Vec<String
     tests.sort();
     Ok(tests)
 }
-
-fn miri(root: &Path) -> Result<(), String> {
-    ensure_miri(root)?;
-    let single = core_test_files(root, MIRI_THREADED_TESTS)?;
-    // Weak-memory emulation is off because Miri's store buffers cannot model
-    // mixed-size atomic accesses to the same bytes: a page reused for another
-    // size class writes 4-byte header atomics where an 8-byte length trailer
-    // was, and Miri aborts with "partially overlapping store buffer". The
-    // accesses never race (the page changes hands through the pool's lock);
-    // data races and provenance are still checked. (Weak memory is what the
-    // `loom` models are for.)
-    let common = "-Zmiri-disable-weak-memory-emulation";
-    let mut c = nightly_cargo(root);
-    c.args(["miri", "test", "-p", "rudo-gc", "--lib"]);
-    for test in &single {
-        c.args(["--test", test]);
-    }
-    c.env("MIRIFLAGS", format!("-Zmiri-strict-provenance {common}"));
-    run(c)?;
-    let mut c = nightly_cargo(root);
-    c.args(["miri", "test", "-p", "rudo-gc"]);
-    for test in MIRI_THREADED_TESTS {
-        c.args(["--test", test]);
-    }
-    c.env(
-        "MIRIFLAGS",
-        format!("-Zmiri-permissive-provenance {common}"),
-    );
-    run(c)?;
-    // The tokio adapter's tests: multi-threaded runtimes, so permissive too.
-    let mut c = nightly_cargo(root);
-    c.args(["miri", "test", "-p", "rudo-gc-tokio"]);
-    for test in MIRI_TOKIO_TESTS {
-        c.args(["--test", test]);
-    }
-    c.env(
-        "MIRIFLAGS",
-        format!("-Zmiri-permissive-provenance {common}"),
-    );
-    run(c)
-}
-
-/// The adapter's test files Miri runs (its compile-fail tests need rustc).
-const MIRI_TOKIO_TESTS: &[&str] = &["tokio_guards", "tokio_macros", "tokio_tasks"];
 
 /// The `loom` models of the heap-operation handshake
 /// (`crates/rudo-gc/src/mutator/loom_models.rs`), in their own target

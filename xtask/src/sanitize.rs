@@ -15,9 +15,8 @@
 //! binary, TSan makes it exit with status 66.
 
 use std::path::Path;
-use std::process::Command;
 
-use crate::{NIGHTLY, nightly_cargo, run};
+use crate::{nightly_cargo, run};
 
 /// What makes the heap poison its free slots for AddressSanitizer
 /// (`heap/poison.rs`); the fuzz builds, which use ASan too, pass it as well.
@@ -43,7 +42,8 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
     if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         return Err(format!("the sanitizer runs are set up for {TARGET} only"));
     }
-    ensure_rust_src(root)?;
+    // `rust-src` for `-Zbuild-std`.
+    crate::ensure_nightly(root, &["rust-src"])?;
     let tests = crate::core_test_files(root, &["compile_fail"])?;
     for sanitizer in SANITIZERS.iter().filter(|s| only.is_none_or(|o| o == **s)) {
         let mut c = nightly_cargo(root);
@@ -66,31 +66,4 @@ pub(crate) fn sanitize(root: &Path, args: &[String]) -> Result<(), String> {
         run(c)?;
     }
     Ok(())
-}
-
-/// Installs the nightly toolchain with `rust-src` (for `-Zbuild-std`) if
-/// either is missing.
-fn ensure_rust_src(root: &Path) -> Result<(), String> {
-    let installed = Command::new("rustup")
-        .args(["component", "list", "--installed", "--toolchain", NIGHTLY])
-        .current_dir(root)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
-    let mut c = Command::new("rustup");
-    match installed {
-        Some(list) if list.lines().any(|l| l.starts_with("rust-src")) => return Ok(()),
-        Some(_) => c.args(["component", "add", "rust-src", "--toolchain", NIGHTLY]),
-        None => c.args([
-            "toolchain",
-            "install",
-            NIGHTLY,
-            "--profile",
-            "minimal",
-            "--component",
-            "rust-src",
-        ]),
-    };
-    run(c)
 }
