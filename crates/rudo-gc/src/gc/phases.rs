@@ -68,7 +68,7 @@ use super::stats;
 use super::sweep::{self, Reclaimed};
 use crate::heap::local::LocalHeap;
 use crate::heap::orphans::Orphans;
-use crate::heap::page::{PageFlag, PageKind, PagePtr};
+use crate::heap::page::{MIXED, PageFlag, PageKind, PagePtr};
 use crate::heap::tcb::Areas;
 use crate::heap::{chunk, lookup};
 use crate::mutator::{Mutator, Role, VALUES_PENDING};
@@ -76,8 +76,11 @@ use crate::ptr::header::GcHeader;
 use crate::sync::raw::{AtomicU64, Ordering::Relaxed};
 use crate::trace::visitor::{Counters, Pass, Visitor};
 
-/// Source of unique collection epochs (a page takes part iff its epoch matches).
-static EPOCH: AtomicU64 = AtomicU64::new(1);
+/// Source of unique collection epochs, all even: a page takes part in
+/// collection `E` iff its epoch is `E` or `E | MIXED`
+/// (`PagePtr::in_collection`). Pages start at epoch 0, which no collection
+/// has.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
 
 /// Buffers reused from one collection to the next.
 pub(crate) struct Scratch {
@@ -180,7 +183,7 @@ pub(crate) fn collect(
 ) -> Outcome {
     let started = Instant::now();
     let mut phases = stats::PhaseTimes::default();
-    let epoch = EPOCH.fetch_add(1, Relaxed) + 1;
+    let epoch = EPOCH.fetch_add(2, Relaxed) + 2;
     let mut pages = core::mem::take(&mut scratch.pages);
     pages.clear();
     for heap in heaps.iter_mut() {
@@ -203,8 +206,10 @@ pub(crate) fn collect(
     }
     let mut total = 0;
     for &page in &pages {
-        page.enrol(epoch, total);
-        page.reset_marks(minor);
+        // A minor collection's page that holds old objects is enrolled
+        // `MIXED`, so that only its edges pay for the old-bitmap load.
+        let mixed = page.reset_marks(minor);
+        page.enrol(if mixed { epoch | MIXED } else { epoch }, total);
         total += page.slot_count();
     }
     let (traced_objects, traced_bytes) = if cfg!(feature = "tracing") {
@@ -232,11 +237,11 @@ pub(crate) fn collect(
     phases.subtract = started.elapsed();
 
     let mark_start = Instant::now();
-    mark(scratch, &pages, mutators, areas, epoch, minor);
+    mark(scratch, &pages, mutators, areas, epoch);
     phases.mark = mark_start.elapsed();
 
     let fix_start = Instant::now();
-    let dead_objects = fix_up(scratch, &pages, epoch, minor);
+    let dead_objects = fix_up(scratch, &pages, epoch);
     scratch
         .edge_list
         .note_survivors(minor, objects, dead_objects);
@@ -336,7 +341,7 @@ fn subtract(
         let record = record.then_some((&mut list.edges, first));
         // SAFETY: the only thread; the buffers are borrowed for this call.
         let (edges, recorded, objects) =
-            unsafe { subtract_run(counters, epoch, minor, pages, strong, record, total) };
+            unsafe { subtract_run(counters, epoch, pages, strong, record, total) };
         scratch.dropping_edges = edges;
         list.recorded = recorded;
         return objects;
@@ -375,7 +380,7 @@ fn subtract(
             // ranges, so the threads write disjoint snapshots and
             // `first` entries; the helper's buffers are its own.
             let (edges, recorded, objects) =
-                unsafe { subtract_run(counters, epoch, minor, theirs, strong, record, total) };
+                unsafe { subtract_run(counters, epoch, theirs, strong, record, total) };
             (edges, recorded, objects, theirs_list)
         });
         let counters = Counters {
@@ -386,8 +391,7 @@ fn subtract(
         };
         let record = record.then_some((&mut mine_list, first));
         // SAFETY: as above, the other half.
-        let mine =
-            unsafe { subtract_run(counters, epoch, minor, mine, strong, record, split_at - 1) };
+        let mine = unsafe { subtract_run(counters, epoch, mine, strong, record, split_at - 1) };
         // Rule 3: a panic of either half is resumed once both stopped.
         match worker.join() {
             Ok(theirs) => (mine, theirs),
@@ -421,14 +425,13 @@ fn subtract(
 unsafe fn subtract_run(
     counters: Counters<'_>,
     epoch: u64,
-    minor: bool,
     pages: &[PagePtr],
     strong: SlotArray,
     record: Option<(&mut Vec<u32>, SlotArray)>,
     end: usize,
 ) -> (usize, bool, usize) {
     // SAFETY: caller contract.
-    let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, minor, counters) };
+    let mut visitor = unsafe { Visitor::new(Pass::Subtract, epoch, counters) };
     let mut recorder = None;
     if let Some((edges, first)) = record {
         // SAFETY: caller contract.
@@ -581,7 +584,6 @@ fn mark(
     mutators: &[Arc<Mutator>],
     areas: &Areas,
     epoch: u64,
-    minor: bool,
 ) {
     // Handle slots of every live thread control block are roots besides the
     // counts, whether or not its thread still runs (`heap::tcb` rule 1); so
@@ -595,7 +597,7 @@ fn mark(
             // SAFETY: a root is a live object of the heap.
             let page = PagePtr::of_object(object.cast());
             let index = page.slot_index(object.cast());
-            if page.epoch() == epoch && !(minor && page.is_old(index)) {
+            if page.in_collection(index, epoch) {
                 held.push((page, index));
             }
         });
@@ -628,7 +630,7 @@ fn mark(
         }
     }
     // SAFETY: the scratch buffers are borrowed for this block only.
-    let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, minor, scratch.counters()) };
+    let mut visitor = unsafe { Visitor::new(Pass::Mark, epoch, scratch.counters()) };
     visitor.set_dropping_edges(scratch.dropping_edges);
     while let Some(object) = visitor.pop_work() {
         // SAFETY: queued objects are live and marked.
@@ -775,7 +777,7 @@ fn over_visit_panic(page: PagePtr, index: usize, excess: u32) -> ! {
 
 /// Step 4. Leaves the dead bits in the mark bitmaps; returns the number of
 /// dead objects.
-fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> usize {
+fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64) -> usize {
     let mut dead_objects = 0;
     let mut needs_trace = Vec::new();
     for &page in pages {
@@ -858,7 +860,7 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64, minor: bool) -> 
     }
     if !needs_trace.is_empty() {
         // SAFETY: the scratch buffers are borrowed for this block only.
-        let mut visitor = unsafe { Visitor::new(Pass::FixUp, epoch, minor, scratch.counters()) };
+        let mut visitor = unsafe { Visitor::new(Pass::FixUp, epoch, scratch.counters()) };
         for (page, index) in needs_trace {
             let object = page.slot(index);
             // SAFETY: a dead object of this collection; value not yet dropped.

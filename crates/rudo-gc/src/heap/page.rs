@@ -86,6 +86,9 @@ pub(crate) const SMALL_BITMAP_WORDS: usize = 32;
 pub(crate) const SMALL_FIRST_SLOT: usize = HEADER_SIZE + SMALL_BITMAP_WORDS * GROUP_BYTES;
 /// Offset of the object in a large page when its alignment is at most 16.
 pub(crate) const LARGE_FIRST_SLOT: usize = 192;
+/// The epoch bit of a page enrolled in a minor collection that holds old
+/// objects (`PagePtr::in_collection`).
+pub(crate) const MIXED: u64 = 1;
 /// Number of bitmaps per page.
 const BITMAPS: usize = 7;
 /// The bitmaps are interleaved: word `w` of every bitmap lies in group `w`
@@ -541,21 +544,39 @@ impl PagePtr {
 
     /// Resets the mark bits for a collection: objects that are not part of
     /// it start marked. Those are pending objects (dead already) and, for a
-    /// minor collection, old objects.
-    pub(crate) fn reset_marks(self, minor: bool) {
+    /// minor collection, old objects. Returns whether any old object was
+    /// (always `false` for a major collection): whether the page must be
+    /// enrolled `MIXED`.
+    pub(crate) fn reset_marks(self, minor: bool) -> bool {
+        let mut any_old = 0;
         for w in 0..self.bitmap_words() {
             let mut start = self.pending_word(w).load(Relaxed);
             if minor {
-                start |= self.old_word(w).load(Relaxed);
+                let old = self.old_word(w).load(Relaxed);
+                any_old |= old;
+                start |= old;
             }
             self.mark_word(w).store(start, Relaxed);
         }
+        any_old != 0
     }
 
     /// Whether slot `index` holds an old object.
     #[inline(always)]
     pub(crate) fn is_old(self, index: usize) -> bool {
         self.old_word(index / 64).load(Relaxed) & (1 << (index % 64)) != 0
+    }
+
+    /// Whether the object in slot `index` is in the collected set S of the
+    /// collection `epoch` (an even number): the page is enrolled in it, as
+    /// `epoch` (every object of the page is in S) or `epoch | MIXED` (a
+    /// minor collection's page that holds old objects, which are not). Only
+    /// mixed pages read the old bitmap, one more cache line per edge.
+    #[inline(always)]
+    pub(crate) fn in_collection(self, index: usize, epoch: u64) -> bool {
+        debug_assert_eq!(epoch & MIXED, 0, "collection epochs are even");
+        let e = self.epoch();
+        e == epoch || (e == epoch | MIXED && !self.is_old(index))
     }
 
     /// Whether an object of the page survived one minor collection and is

@@ -66,10 +66,8 @@ pub(crate) struct Counters<'a> {
 /// collector.
 pub struct Visitor {
     pass: Pass,
-    /// Epoch of the running collection: a page takes part iff its epoch matches.
+    /// Epoch of the running collection (`PagePtr::in_collection`).
     epoch: u64,
-    /// A minor collection: of the pages taking part, only young objects are in S.
-    minor: bool,
     internal: NonNull<u32>,
     dropping: NonNull<u32>,
     len: usize,
@@ -96,7 +94,7 @@ impl Visitor {
     ///
     /// The buffers in `counters` must stay valid and otherwise unused for as
     /// long as the visitor is.
-    pub(crate) unsafe fn new(pass: Pass, epoch: u64, minor: bool, counters: Counters<'_>) -> Self {
+    pub(crate) unsafe fn new(pass: Pass, epoch: u64, counters: Counters<'_>) -> Self {
         let len = counters.internal.len();
         assert!(
             counters.dropping.len() == len && counters.fixup.len() * 64 >= len,
@@ -105,7 +103,6 @@ impl Visitor {
         Visitor {
             pass,
             epoch,
-            minor,
             len,
             internal: NonNull::from(counters.internal).cast(),
             dropping: NonNull::from(counters.dropping).cast(),
@@ -133,7 +130,7 @@ impl Visitor {
         };
         // SAFETY: the empty buffers are never indexed (the `Edges` pass
         // touches only the work list); `out` as the caller promises.
-        unsafe { Visitor::new(Pass::Edges, 0, false, counters) }
+        unsafe { Visitor::new(Pass::Edges, 0, counters) }
     }
 
     /// Makes this subtract-pass visitor record the scratch index of every
@@ -296,7 +293,7 @@ impl Visitor {
         // of this heap.
         let page = unsafe { PagePtr::of_object(target.cast()) };
         let slot = page.slot_index(target.cast());
-        let in_set = page.epoch() == self.epoch && !(self.minor && page.is_old(slot));
+        let in_set = page.in_collection(slot, self.epoch);
         match self.pass {
             Pass::Subtract => self.count_edge(page, slot, in_set, false),
             Pass::Record => self.count_edge(page, slot, in_set, true),
