@@ -60,17 +60,7 @@ pub(crate) fn fuzz(root: &Path, args: &[String]) -> Result<(), String> {
 /// Installs the nightly toolchain and cargo-fuzz if either is missing.
 fn ensure_cargo_fuzz(root: &Path) -> Result<(), String> {
     let works = |c: &mut Command| c.output().map(|o| o.status.success()).unwrap_or(false);
-    if !works(nightly_cargo(root).args(["--version"])) {
-        let mut c = Command::new("rustup");
-        c.args([
-            "toolchain",
-            "install",
-            crate::NIGHTLY,
-            "--profile",
-            "minimal",
-        ]);
-        run(c)?;
-    }
+    crate::ensure_nightly(root, &[])?;
     if !works(nightly_cargo(root).args(["fuzz", "--version"])) {
         let mut c = nightly_cargo(root);
         c.args(["install", "cargo-fuzz", "--locked"]);

@@ -219,9 +219,11 @@ pub(crate) fn ensure_nightly(root: &Path, components: &[&str]) -> Result<bool, S
         }
         None => {
             c.args(["toolchain", "install", NIGHTLY, "--profile", "minimal"]);
-            c.arg("--component").arg(components.join(","));
-            // The newest nightly may lack a component for a day or two.
-            c.arg("--allow-downgrade");
+            if !components.is_empty() {
+                c.arg("--component").arg(components.join(","));
+                // The newest nightly may lack a component for a day or two.
+                c.arg("--allow-downgrade");
+            }
         }
     }
     run(c)?;
@@ -379,7 +381,7 @@ fn fuzz_ci(root: &Path) -> Result<(), String> {
     fuzz::fuzz(root, &[])
 }
 
-/// The nightly toolchain Miri runs on.
+/// The nightly toolchain Miri, the sanitizers and fuzzing run on.
 pub(crate) const NIGHTLY: &str = "nightly";
 
 /// `cargo` of the nightly toolchain. Through `rustup run`, not `cargo

@@ -20,7 +20,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -257,7 +257,7 @@ fn build(root: &Path, jobs: &[Job]) -> Result<(), String> {
 }
 
 /// Runs `cmd` with its stdout and stderr, interleaved as written, in `log`.
-fn run_logged(mut cmd: Command, log: &PathBuf) -> Result<(), String> {
+fn run_logged(mut cmd: Command, log: &Path) -> Result<(), String> {
     let file = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
     let err = file.try_clone().map_err(|e| e.to_string())?;
     cmd.stdout(Stdio::from(file)).stderr(Stdio::from(err));
