@@ -77,6 +77,7 @@ const SLOW_FIRST: &[&str] = &[
     "collect_drops",
     "ptr_api",
     "collect_parallel",
+    "collect_schedule",
     "collect_roots",
     "collect_cycles",
     "heap_lookup_model",

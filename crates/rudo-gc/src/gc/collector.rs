@@ -65,6 +65,9 @@ pub(crate) struct CollectorState {
     scratch: Scratch,
     /// Something changed since the last major collection.
     changed_since_major: bool,
+    /// Evidence of acyclic garbage since the last major collection
+    /// (`config::wants_major`).
+    zeroed_since_major: bool,
     /// Bytes in use after the last major collection (all of it old then).
     old_after_major: usize,
     /// The old generation's size as far as the collector knows: what the
@@ -149,6 +152,7 @@ fn pace(state: &mut CollectorState) {
 static COLLECTOR: Mutex<CollectorState> = Mutex::new(CollectorState {
     scratch: Scratch::new(),
     changed_since_major: false,
+    zeroed_since_major: false,
     old_after_major: 0,
     old_bytes: 0,
     open_until: None,
@@ -309,15 +313,24 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     // of `mutator::record`), and each record appears once in the registry.
     let mut heaps: Vec<&mut LocalHeap> = mutators.iter().map(|m| unsafe { m.heap() }).collect();
     let mut dirty = mutator::take_teardown_dirty();
+    // Teardown releases count as evidence too; and a conservative region's
+    // words change without any release, so while one is registered every
+    // collection has evidence.
+    let mut zeroed = dirty;
     for (m, heap) in mutators.iter().zip(&heaps) {
-        dirty |= m.take_dirty() | (heap.allocated_since_gc > 0);
+        let (released, zero) = m.take_dirty();
+        dirty |= released | (heap.allocated_since_gc > 0);
+        zeroed |= zero || !m.regions.lock().is_empty();
     }
+    state.zeroed_since_major |= zeroed;
     let minor = match trigger {
         Trigger::Explicit | Trigger::ThreadExit => false,
         Trigger::ExplicitMinor => true,
-        Trigger::Budget | Trigger::Safepoint => {
-            !config::wants_major(state.old_bytes, state.old_after_major)
-        }
+        Trigger::Budget | Trigger::Safepoint => !config::wants_major(
+            state.old_bytes,
+            state.old_after_major,
+            state.zeroed_since_major,
+        ),
     };
     // Skip when nothing changed since the last collection that would have
     // found the same garbage: any collection for a minor one, the last
@@ -392,9 +405,13 @@ fn collect_locked(state: &mut CollectorState, trigger: Trigger) -> bool {
     let live_bytes: usize = heaps.iter().map(|h| h.used_bytes).sum();
     if minor {
         state.old_bytes += outcome.promoted_bytes;
+        state.zeroed_since_major |= outcome.zeroed;
     } else {
         state.old_after_major = live_bytes;
         state.old_bytes = live_bytes;
+        // This collection found every garbage object there was when it
+        // started; releases since are recorded for the next one.
+        state.zeroed_since_major = outcome.zeroed;
     }
     drop(heaps);
     let blocked = WORLD.waiters() > 0;

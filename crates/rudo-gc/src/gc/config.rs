@@ -12,7 +12,11 @@ use crate::sync::raw::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 /// **major** collection left, plus what minor collections promoted since) has
 /// grown to `growth_factor` times what the last major collection left (and
 /// beyond twice the young budget), the next collection is a major one
-/// instead. Young objects do not count towards it: each thread's young
+/// instead. While nothing since that collection released an object's last
+/// strong reference (or an uncounted root such as a handle), the old
+/// generation can only have grown by live objects and garbage cycles, and
+/// it may grow three times as much (2.5 times for a `growth_factor` of 1.5)
+/// before the major collection. Young objects do not count towards it: each thread's young
 /// budget bounds them. So a loop that allocates forever runs in bounded
 /// memory, and a program whose long-lived data is stable rarely pays for
 /// tracing it.
@@ -175,12 +179,35 @@ pub(crate) fn young_budget() -> usize {
     YOUNG_BUDGET.load(Relaxed)
 }
 
+/// How many times more growth the old generation is allowed while there is
+/// no evidence of acyclic garbage: `growth_factor` 1.5 becomes 2.5.
+pub(crate) const CYCLIC_ONLY_GROWTH: f64 = 3.0;
+
 /// Whether an old generation of `old` bytes, which the last major collection
-/// left at `after_major`, calls for a major collection now. Young bytes do
-/// not count: minor collections bound them (a young budget per thread), and
+/// left at `after_major`, calls for a major collection now; `zeroed`: there
+/// is evidence of acyclic garbage since that collection. Young bytes do not
+/// count: minor collections bound them (a young budget per thread), and
 /// counting them made every thread's allocation look like heap growth.
-pub(crate) fn wants_major(old: usize, after_major: usize) -> bool {
+///
+/// Evidence of acyclic garbage: an object of the old generation can only
+/// become garbage that is not on (or reachable only from) a garbage cycle
+/// once something released its last strong count, or an uncounted root (a
+/// handle slot, a conservative region) that held it. Every such release
+/// since the last major collection is recorded (`Mutator::mark_released`,
+/// `mark_root_released`, the fix-up's give-backs outside S, every release on
+/// a thread being torn down, and any region registered at a collection).
+/// Without any, whatever the old generation grew by since is live or on
+/// garbage cycles, and a major collection would free only the cycles: the
+/// generation may then grow `CYCLIC_ONLY_GROWTH` times as much before one
+/// runs. This is a schedule only: which collection runs never changes what
+/// one frees.
+pub(crate) fn wants_major(old: usize, after_major: usize, zeroed: bool) -> bool {
     let c = config();
-    let limit = (after_major as f64 * c.growth_factor) as usize;
+    let growth = if zeroed {
+        c.growth_factor - 1.0
+    } else {
+        (c.growth_factor - 1.0) * CYCLIC_ONLY_GROWTH
+    };
+    let limit = (after_major as f64 * (1.0 + growth)) as usize;
     old > limit.max(2 * c.young_budget_bytes)
 }

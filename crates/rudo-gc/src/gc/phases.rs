@@ -166,6 +166,9 @@ pub(crate) struct Outcome {
     pub(crate) dead_bytes: usize,
     /// Bytes a minor collection promoted (`age_survivors`).
     pub(crate) promoted_bytes: usize,
+    /// The fix-up took the strong count of an object outside S to zero
+    /// (`gc::config`, "Evidence of acyclic garbage").
+    pub(crate) zeroed: bool,
     pub(crate) phases: stats::PhaseTimes,
 }
 
@@ -241,7 +244,7 @@ pub(crate) fn collect(
     phases.mark = mark_start.elapsed();
 
     let fix_start = Instant::now();
-    let dead_objects = fix_up(scratch, &pages, epoch);
+    let (dead_objects, zeroed) = fix_up(scratch, &pages, epoch);
     scratch
         .edge_list
         .note_survivors(minor, objects, dead_objects);
@@ -260,6 +263,7 @@ pub(crate) fn collect(
         dead_objects,
         dead_bytes,
         promoted_bytes,
+        zeroed,
         phases,
     }
 }
@@ -776,9 +780,10 @@ fn over_visit_panic(page: PagePtr, index: usize, excess: u32) -> ! {
 }
 
 /// Step 4. Leaves the dead bits in the mark bitmaps; returns the number of
-/// dead objects.
-fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64) -> usize {
+/// dead objects, and whether a count given back outside S reached zero.
+fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64) -> (usize, bool) {
     let mut dead_objects = 0;
+    let mut zeroed = false;
     let mut needs_trace = Vec::new();
     for &page in pages {
         let base = page.scratch_base();
@@ -877,8 +882,9 @@ fn fix_up(scratch: &mut Scratch, pages: &[PagePtr], epoch: u64) -> usize {
                 fix_up_panicked(header);
             }
         }
+        zeroed = visitor.zeroed();
     }
-    dead_objects
+    (dead_objects, zeroed)
 }
 
 /// Step 4, end: survivors age. Only after the fix-up: its trace must see the

@@ -133,8 +133,9 @@ impl LocalHandles {
             self.abandoned.pop();
             self.restore(pending);
         }
-        // Fewer roots: the next collection must not be skipped.
-        crate::mutator::mark_dirty();
+        // Fewer roots: the next collection must not be skipped, and what
+        // only the handles held may be acyclic garbage now.
+        crate::mutator::mark_root_released();
     }
 
     fn restore(&mut self, saved: HandleScopeData) {

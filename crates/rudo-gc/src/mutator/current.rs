@@ -89,7 +89,8 @@ impl Drop for Record {
             // the record, or the next collection would be skipped. A
             // collector sees either the record (and its flag) or, through
             // the registry lock taken below, this store.
-            if record.take_dirty() {
+            // (Teardown releases count as evidence of acyclic garbage too.)
+            if record.take_dirty() != (false, false) {
                 TEARDOWN_DIRTY.store(true, Relaxed);
             }
         });
@@ -150,19 +151,22 @@ pub(crate) fn exited() -> bool {
     EXITED.with(Cell::get)
 }
 
-/// Runs `f`, which releases one strong count (`Gc::drop`), as a heap
-/// operation that marks the heap dirty; on an exited thread it does not run
-/// `f` at all: the count leaks (module docs).
+/// Runs `f`, which releases one strong count (`Gc::drop`) and returns
+/// whether it was the last, as a heap operation that marks the heap dirty
+/// (and, if it was the last, records the evidence of acyclic garbage); on
+/// an exited thread it does not run `f` at all: the count leaks (module
+/// docs).
 #[inline(always)]
-pub(crate) fn release(f: impl FnOnce()) {
+pub(crate) fn release(f: impl FnOnce() -> bool) {
     let m = CURRENT.with(Cell::get);
     if !m.is_null() {
         // SAFETY: as in `current`.
         let m = unsafe { &*m };
         if WORLD.try_enter(&m.flag, m.light_fence()) {
             let _guard = OpGuard(m);
-            m.mark_dirty();
-            return f();
+            let zeroed = f();
+            m.mark_released(zeroed);
+            return;
         }
     }
     release_slow(f);
@@ -170,16 +174,23 @@ pub(crate) fn release(f: impl FnOnce()) {
 
 #[cold]
 #[inline(never)]
-fn release_slow(f: impl FnOnce()) {
+fn release_slow(f: impl FnOnce() -> bool) {
     if exited() {
         return;
     }
-    op_slow(true, false, |_| f());
+    op_slow(true, false, |m| {
+        let zeroed = f();
+        match m {
+            Some(m) => m.mark_released(zeroed),
+            None => TEARDOWN_DIRTY.store(true, Relaxed),
+        }
+    });
 }
 
-/// Records a count decrement or root release outside [`op`]'s own flag.
-pub(crate) fn mark_dirty() {
-    if current(Mutator::mark_dirty).is_none() {
+/// Records the release of an uncounted root (a handle scope closing)
+/// outside [`op`]'s own flag.
+pub(crate) fn mark_root_released() {
+    if current(Mutator::mark_root_released).is_none() {
         TEARDOWN_DIRTY.store(true, Relaxed);
     }
 }

@@ -26,8 +26,8 @@ pub(crate) mod section;
 
 #[cfg(not(loom))]
 pub(crate) use current::{
-    Role, RoleGuard, current, exited, has_attention, heap_op, light_fence_available, mark_dirty,
-    op, registered, release, take_teardown_dirty,
+    Role, RoleGuard, current, exited, has_attention, heap_op, light_fence_available,
+    mark_root_released, op, registered, release, take_teardown_dirty,
 };
 #[cfg(not(loom))]
 pub(crate) use record::{

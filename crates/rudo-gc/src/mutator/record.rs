@@ -42,6 +42,11 @@ const ALLOCATION_WORK: u32 = BUDGET_SPENT | VALUES_PENDING;
 const DIRTY: u32 = 1;
 /// `flags` bit: enter operations with a full fence (see `sync::barrier`).
 const FULL_FENCE: u32 = 2;
+/// `flags` bit: a strong count reached zero, or an uncounted root (a handle
+/// slot, a conservative region) was released, since the last collection:
+/// the evidence of acyclic garbage the schedule asks for (`gc::config`,
+/// "Evidence of acyclic garbage").
+const ZEROED: u32 = 4;
 
 /// One thread's record.
 pub(crate) struct Mutator {
@@ -174,19 +179,43 @@ impl Mutator {
         }
     }
 
-    /// Records a decrement or root release (the next collection must run).
+    /// Records a change that cannot free anything a collection would not
+    /// also find without it, such as a weak release (the next collection
+    /// must run).
     #[inline(always)]
     pub(crate) fn mark_dirty(&self) {
+        self.set_flags(DIRTY);
+    }
+
+    /// Records the release of an uncounted root (a handle scope closing, a
+    /// conservative region going away): dirty, and evidence of acyclic
+    /// garbage.
+    #[inline(always)]
+    pub(crate) fn mark_root_released(&self) {
+        self.set_flags(DIRTY | ZEROED);
+    }
+
+    /// Records a strong release: dirty, and evidence of acyclic garbage if
+    /// it was the object's last strong reference (`zeroed`).
+    #[inline(always)]
+    pub(crate) fn mark_released(&self, zeroed: bool) {
+        self.set_flags(if zeroed { DIRTY | ZEROED } else { DIRTY });
+    }
+
+    #[inline(always)]
+    fn set_flags(&self, bits: u32) {
         // Test first: the store would take the cache line exclusive on every
-        // drop, and usually the flag is already set.
-        if self.flags.load(Relaxed) & DIRTY == 0 {
-            self.flags.fetch_or(DIRTY, Relaxed);
+        // drop, and usually the flags are already set.
+        if self.flags.load(Relaxed) & bits != bits {
+            self.flags.fetch_or(bits, Relaxed);
         }
     }
 
-    /// Returns and clears the dirty flag (collector, while stopped).
-    pub(crate) fn take_dirty(&self) -> bool {
-        self.flags.fetch_and(!DIRTY, Relaxed) & DIRTY != 0
+    /// Returns and clears the dirty flag and the evidence flag (collector,
+    /// while stopped): `(dirty, zeroed)`.
+    pub(crate) fn take_dirty(&self) -> (bool, bool) {
+        let flags = self.flags.fetch_and(!(DIRTY | ZEROED), Relaxed);
+        (flags & DIRTY != 0, flags & ZEROED != 0)
     }
 
     /// Asks the thread to do `bits` after its current operation.

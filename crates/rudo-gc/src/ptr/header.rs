@@ -107,11 +107,14 @@ impl GcHeader {
         }
     }
 
-    /// Removes one strong reference (never frees; rule 1).
+    /// Removes one strong reference (never frees; rule 1). Returns whether
+    /// that was the last one (the scheduling hint of `gc::config`,
+    /// "Evidence of acyclic garbage").
     #[inline(always)]
-    pub(crate) fn dec_strong(&self) {
+    pub(crate) fn dec_strong(&self) -> bool {
         let old = self.strong_flags.fetch_sub(1, Relaxed);
         debug_assert!(old & STRONG_MASK > 0, "rudo-gc: strong count underflow");
+        old & STRONG_MASK == 1
     }
 
     /// Removes `n` strong references at once (the collector giving back what

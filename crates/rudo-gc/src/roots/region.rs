@@ -213,6 +213,9 @@ impl Drop for ConservativeRegion<'_> {
             let mut regions = m.regions.lock();
             if let Some(at) = regions.iter().position(|e| e.id == self.id) {
                 regions.swap_remove(at);
+                // Fewer roots: the next collection must not be skipped, and
+                // what only the region held may be acyclic garbage now.
+                m.mark_root_released();
             }
         });
     }

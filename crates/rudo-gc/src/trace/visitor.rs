@@ -85,6 +85,9 @@ pub struct Visitor {
     /// `dropping`): after the mark pass, the edges from *dead* such objects.
     /// When zero, no destructor can reach a dead object.
     dropping_edges: usize,
+    /// Fix-up pass: a count it gave back outside S reached zero (the
+    /// evidence of acyclic garbage of `gc::config`).
+    zeroed: bool,
 }
 
 impl Visitor {
@@ -112,6 +115,7 @@ impl Visitor {
             current: 0,
             current_drops: false,
             dropping_edges: 0,
+            zeroed: false,
         }
     }
 
@@ -170,6 +174,11 @@ impl Visitor {
         } else {
             0
         }
+    }
+
+    /// Whether the fix-up pass took a count outside S to zero.
+    pub(crate) fn zeroed(&self) -> bool {
+        self.zeroed
     }
 
     /// The sum of the `dropping` counters, as this visitor left it.
@@ -316,7 +325,7 @@ impl Visitor {
                 if !in_set {
                     // SAFETY: the target is outside this collection, so it
                     // survives it.
-                    unsafe { GcHeader::from_ptr(target.cast()) }.dec_strong();
+                    self.zeroed |= unsafe { GcHeader::from_ptr(target.cast()) }.dec_strong();
                 }
             }
             // SAFETY: constructor contract.
