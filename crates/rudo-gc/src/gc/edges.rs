@@ -36,6 +36,9 @@
 //!    objects whose destructor runs) are then counted afresh from the dead
 //!    sources' edges. (Taking the live sources' edges off instead would
 //!    need each object's internal count, which "One array" below gives up.)
+//!    So a recording subtract pass does not count `dropping` at all: it
+//!    would be one more read-modify-write per edge, in a second array,
+//!    thrown away (`docs/benchmarks.md`, "Sixth pass").
 //!
 //! One array: a recording pass keeps no snapshot of the strong counts. Each
 //! object's counter starts at zero, gains one per edge into it and loses
@@ -262,9 +265,12 @@ pub(super) struct MarkCounters<'a> {
     /// `internal - strong` per scratch index, as the recording subtract
     /// pass left them ("One array"); the fix-up's counts afterwards.
     pub(super) internal: &'a mut [u32],
+    /// All zeros: the recording subtract pass leaves it alone (rule 4).
     pub(super) dropping: &'a mut [u32],
-    /// The sum of `dropping`; the pass takes off what it takes off.
+    /// The sum of `dropping` (zero on entry); the pass counts what it counts.
     pub(super) dropping_edges: &'a mut usize,
+    /// Set before the pass writes `dropping` (`phases::zero_for_pass`).
+    pub(super) dropping_dirty: &'a mut bool,
 }
 
 impl EdgeList {
@@ -288,7 +294,12 @@ impl EdgeList {
             internal,
             dropping,
             dropping_edges,
+            dropping_dirty,
         } = counters;
+        debug_assert_eq!(
+            *dropping_edges, 0,
+            "rudo-gc: a recording pass counted `dropping`"
+        );
         self.live.clear();
         self.live.resize(total.div_ceil(64), 0);
         let (live, stack) = (&mut self.live, &mut self.stack);
@@ -333,11 +344,10 @@ impl EdgeList {
         } else {
             // Recount from the dead sources: the counters hold `internal -
             // strong`, not the internal counts a take-off would need.
+            // `dropping` is still all zeros (the recording pass left it
+            // alone), and is dirty from here on.
             internal[..total].fill(0);
-            if *dropping_edges > 0 {
-                dropping[..total].fill(0);
-            }
-            *dropping_edges = 0;
+            *dropping_dirty = true;
             for &page in pages {
                 let base = page.scratch_base();
                 for w in 0..page.bitmap_words() {

@@ -99,8 +99,8 @@ pub(crate) struct Scratch {
     dropping_dirty: bool,
     /// After the mark pass: whether an object may have references to give
     /// back (false when the edge list shows no edge into S leaves a dead
-    /// object; `internal` and `dropping` then hold the subtract pass's
-    /// counts, and `dropping_edges` is zero).
+    /// object; `internal` then holds the subtract pass's counts, `dropping`
+    /// zeros, and `dropping_edges` is zero).
     give_back: bool,
     /// The helper thread's counters in a split subtract pass.
     helper: HelperScratch,
@@ -235,7 +235,9 @@ pub(crate) fn collect(
         objects = subtract_afresh(scratch, &pages, epoch, minor, false, total);
     }
     // The mark pass only decrements entries above zero, so nothing written
-    // by subtract means nothing written at all.
+    // by subtract means nothing written at all; except over a recorded
+    // list, whose subtract pass writes nothing there and whose mark pass
+    // sets the flag itself before it counts (`gc::edges` rule 4).
     scratch.dropping_dirty = scratch.dropping_edges > 0;
     phases.subtract = started.elapsed();
 
@@ -612,6 +614,7 @@ fn mark(
             internal: &mut scratch.internal[..total],
             dropping: &mut scratch.dropping,
             dropping_edges: &mut scratch.dropping_edges,
+            dropping_dirty: &mut scratch.dropping_dirty,
         };
         let held = held
             .iter()

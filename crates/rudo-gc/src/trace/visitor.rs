@@ -6,7 +6,8 @@
 //! 1. **Subtract**: for every edge into the collected set S, count one
 //!    *internal* reference of the target; if the source object's destructor
 //!    will run when it dies (its `drop` bit), count the edge in *dropping*
-//!    too. An object whose strong count exceeds its internal count is
+//!    too (unless the pass records the edge list: its mark pass counts
+//!    *dropping* from the dead sources' recorded edges instead). An object whose strong count exceeds its internal count is
 //!    referenced from outside S: a root. A source whose destructor the
 //!    collector would skip, and that has a weak edge or a strong edge leaving
 //!    S, is flagged for the fix-up trace.
@@ -290,7 +291,11 @@ impl Visitor {
         // Wrapping: a recording pass's counters start below zero once their
         // object's strong count is taken off (`take_strong`).
         *internal = internal.wrapping_add(1);
-        if drops {
+        // A recording pass leaves `dropping` alone: the mark pass counts it
+        // afresh from the dead sources' edges, if any source dies
+        // (`gc::edges` rule 4), so counting it here would be one more
+        // read-modify-write per edge, in a second array, for nothing.
+        if drops && !record {
             *dropping += 1;
             self.dropping_edges += 1;
         }
