@@ -131,17 +131,25 @@ enum Outcome {
         pauses: Option<String>,
     },
     Failed(String),
+    /// Killed at its timeout, after this long.
+    TimedOut(Duration),
 }
 
 impl Outcome {
     /// Whether the run was killed at its timeout.
     fn timed_out(&self) -> bool {
-        matches!(self, Outcome::Failed(why) if why.starts_with(TIMEOUT))
+        matches!(self, Outcome::TimedOut(_))
+    }
+
+    /// Why the run failed, if it did.
+    fn failure(&self) -> Option<String> {
+        match self {
+            Outcome::Done { .. } => None,
+            Outcome::Failed(why) => Some(why.clone()),
+            Outcome::TimedOut(after) => Some(format!("timeout after {} s", after.as_secs())),
+        }
     }
 }
-
-/// How a run killed at its timeout is reported (followed by the seconds).
-const TIMEOUT: &str = "timeout after";
 
 struct Options {
     reps: usize,
@@ -314,9 +322,7 @@ fn run_one(binary: &Path, workload: &str, variant: &str, size: u32, timeout: Dur
         .unwrap_or_default();
     match ended {
         Err(e) => Outcome::Failed(e),
-        Ok(crate::process::Ended::TimedOut) => {
-            Outcome::Failed(format!("{TIMEOUT} {} s", timeout.as_secs()))
-        }
+        Ok(crate::process::Ended::TimedOut) => Outcome::TimedOut(timeout),
         Ok(crate::process::Ended::Exited {
             success,
             status,
@@ -373,7 +379,7 @@ fn describe(outcome: &Outcome) -> String {
         Outcome::Done { wall, peak_kib, .. } => {
             format!("{:.3} s, {} MiB", wall.as_secs_f64(), peak_kib / 1024)
         }
-        Outcome::Failed(why) => why.clone(),
+        failed => failed.failure().unwrap_or_default(),
     }
 }
 
@@ -431,7 +437,7 @@ fn summarise(workload: &Workload, runs: &BTreeMap<&str, Vec<Outcome>>) -> Vec<Ro
                     Outcome::Done { checksum, .. } => {
                         failures.push(format!("wrong checksum {checksum}"));
                     }
-                    Outcome::Failed(why) => failures.push(why.clone()),
+                    failed => failures.extend(failed.failure()),
                 }
             }
             failures.dedup();
@@ -585,7 +591,7 @@ mod tests {
             quick: 1,
             variants: &["slow"],
         };
-        let killed = Outcome::Failed(format!("{TIMEOUT} 20 s"));
+        let killed = Outcome::TimedOut(Duration::from_secs(20));
         assert!(killed.timed_out());
         assert!(!Outcome::Failed("signal 11".into()).timed_out());
         let mut runs: BTreeMap<&str, Vec<Outcome>> = BTreeMap::new();

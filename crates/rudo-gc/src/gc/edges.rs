@@ -336,12 +336,11 @@ impl EdgeList {
             }
         }
         let dead_edges = lists.edges.len() + lists.helper_edges.len() - live_edges;
-        if dead_edges == 0 {
-            // No reference into S comes from a dead object: nothing to give
-            // back, no destructor reaches into S, and the counts are not
-            // needed (the caller skips the give-back).
-            *dropping_edges = 0;
-        } else {
+        // With no dead edge, no reference into S comes from a dead object:
+        // nothing to give back, no destructor reaches into S, the counts are
+        // not needed (the caller skips the give-back), and `dropping` stays
+        // the zeros it came in as, with `dropping_edges` zero.
+        if dead_edges > 0 {
             // Recount from the dead sources: the counters hold `internal -
             // strong`, not the internal counts a take-off would need.
             // `dropping` is still all zeros (the recording pass left it

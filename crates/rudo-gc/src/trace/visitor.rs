@@ -7,8 +7,9 @@
 //!    *internal* reference of the target; if the source object's destructor
 //!    will run when it dies (its `drop` bit), count the edge in *dropping*
 //!    too (unless the pass records the edge list: its mark pass counts
-//!    *dropping* from the dead sources' recorded edges instead). An object whose strong count exceeds its internal count is
-//!    referenced from outside S: a root. A source whose destructor the
+//!    *dropping* from the dead sources' recorded edges instead). An object
+//!    whose strong count exceeds its internal count is referenced from
+//!    outside S: a root. A source whose destructor the
 //!    collector would skip, and that has a weak edge or a strong edge leaving
 //!    S, is flagged for the fix-up trace.
 //! 2. **Mark**: for every edge into S from a live object, mark the target,
